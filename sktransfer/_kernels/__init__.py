@@ -1,0 +1,29 @@
+"""Hot loops compiled with Numba (``@njit(cache=True)`` free functions).
+
+Nothing here imports scikit-learn, and nothing is compiled at import time:
+Numba compiles (or loads from its on-disk cache) on the first call.
+"""
+
+from ._coordinate_descent import (
+    inner_solve_dense,
+    inner_solve_sparse,
+    residual_gradient_dense,
+    residual_gradient_sparse,
+)
+from ._prox import (
+    coordinate_update,
+    prox_two_kink,
+    subdiff_distance_two_kink,
+    subdiff_distances,
+)
+
+__all__ = [
+    "coordinate_update",
+    "inner_solve_dense",
+    "inner_solve_sparse",
+    "prox_two_kink",
+    "residual_gradient_dense",
+    "residual_gradient_sparse",
+    "subdiff_distance_two_kink",
+    "subdiff_distances",
+]

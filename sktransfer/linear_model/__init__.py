@@ -1,0 +1,7 @@
+"""Sparse transfer estimators with the scikit-learn API."""
+
+from ._path import transfer_lasso_path
+from ._transfer_lasso import TransferLasso
+from ._transfer_lasso_cv import TransferLassoCV
+
+__all__ = ["TransferLasso", "TransferLassoCV", "transfer_lasso_path"]
