@@ -10,6 +10,8 @@ from ._coordinate_descent import (
     residual_gradient_dense,
     residual_gradient_sparse,
 )
+from ._design import sparse_weighted_column_stats
+from ._gap import two_kink_gap_terms
 from ._prox import (
     coordinate_update,
     prox_two_kink,
@@ -24,6 +26,8 @@ __all__ = [
     "prox_two_kink",
     "residual_gradient_dense",
     "residual_gradient_sparse",
+    "sparse_weighted_column_stats",
     "subdiff_distance_two_kink",
     "subdiff_distances",
+    "two_kink_gap_terms",
 ]

@@ -3,7 +3,11 @@
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import residual_gradient_dense, residual_gradient_sparse
+from .._kernels import (
+    residual_gradient_dense,
+    residual_gradient_sparse,
+    sparse_weighted_column_stats,
+)
 
 
 class Quadratic:
@@ -76,10 +80,15 @@ class Quadratic:
         self.sparse = sp.issparse(X)
         self.weights = weights
         self.sqrt_weights = sq
+        if self.sparse:
+            X = X.tocsc() if X.format != "csc" else X
+            col_sums, col_sq_sums = sparse_weighted_column_stats(
+                X.data, X.indices, X.indptr, weights
+            )
         if self.fit_intercept:
             self.y_offset = float(weights @ y / n)
             if self.sparse:
-                self.X_offset = np.asarray(X.T @ weights, dtype=np.float64).ravel() / n
+                self.X_offset = col_sums / n
             else:
                 self.X_offset = (weights @ X).astype(np.float64) / n
         else:
@@ -87,13 +96,14 @@ class Quadratic:
             self.X_offset = np.zeros(X.shape[1])
         self.y_tilde = sq * (y - self.y_offset)
         if self.sparse:
-            Xw = sp.csc_matrix(sp.diags(sq.astype(X.dtype)) @ X)
-            Xw.sort_indices()
-            self.X_data = Xw.data
-            self.X_indices = Xw.indices.astype(np.int64, copy=False)
-            self.X_indptr = Xw.indptr.astype(np.int64, copy=False)
-            col_sq = np.asarray(Xw.multiply(Xw).sum(axis=0), dtype=np.float64).ravel()
-            col_sq -= n * self.X_offset**2
+            # Row-weighted data diag(sq) X shares the sparsity pattern of X.
+            if self.sample_weight is None:
+                self.X_data = X.data
+            else:
+                self.X_data = X.data * sq[X.indices].astype(X.dtype)
+            self.X_indices = X.indices
+            self.X_indptr = X.indptr
+            col_sq = col_sq_sums - n * self.X_offset**2
             self.X = None
         else:
             Xc = X - self.X_offset.astype(X.dtype) if self.fit_intercept else X
@@ -102,7 +112,6 @@ class Quadratic:
             self.X = np.asfortranarray(Xc, dtype=X.dtype)
             col_sq = np.einsum("ij,ij->j", self.X, self.X, dtype=np.float64)
         self.lipschitz = np.maximum(col_sq, 0.0) / n
-        self.y_tilde_sq_dot = float(sq @ self.y_tilde)
         return self
 
     # -- residual states -----------------------------------------------------

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels import two_kink_gap_terms
+
 
 @dataclass(frozen=True)
 class Optimality:
@@ -31,7 +33,7 @@ class Optimality:
     kkt: np.ndarray
 
 
-def optimality(datafit, penalty, coef, state=None, grad=None):
+def optimality(datafit, penalty, coef, state=None, grad=None, coefficients=None):
     r"""Primal, dual, duality gap and KKT violations at ``coef``.
 
     For the quadratic datafit and a two-kink penalty
@@ -57,6 +59,8 @@ def optimality(datafit, penalty, coef, state=None, grad=None):
         The point.
     state, grad : optional
         The residual state and loss gradient at ``coef`` when already known.
+    coefficients : tuple of ndarray, optional
+        ``penalty.coefficients(n_features)`` when already computed.
 
     Returns
     -------
@@ -67,22 +71,13 @@ def optimality(datafit, penalty, coef, state=None, grad=None):
         state = datafit.init_state(coef)
     if grad is None:
         grad = datafit.gradient(state)
-    a, b, c, l2 = penalty.coefficients(coef.shape[0])
-    kkt = penalty.subdiff_distance(coef, grad)
-    primal = datafit.value(state) + float(
-        a @ np.abs(coef) + b @ np.abs(coef - c) + 0.5 * l2 @ coef**2
+    if coefficients is None:
+        coefficients = penalty.coefficients(coef.shape[0])
+    value, scale, conjugate, feasible, kkt = two_kink_gap_terms(
+        coef, grad, *coefficients
     )
-    bound = a + b
-    abs_grad = np.abs(grad)
-    penalised = bound > 0
-    dual = -np.inf
-    if not np.any(l2 > 0) and not np.any(abs_grad[~penalised] > 0):
-        ratio = abs_grad[penalised] / bound[penalised]
-        scale = max(1.0, float(ratio.max())) if ratio.size else 1.0
-        s = -grad / scale
-        s = np.clip(s, -bound, bound)  # guard the last ulp of the rescaling
-        conj = float(np.sum(np.maximum(-b * np.abs(c), c * s - a * np.abs(c))))
-        dual = datafit.dual_value(state, scale) - conj
+    primal = datafit.value(state) + value
+    dual = datafit.dual_value(state, scale) - conjugate if feasible else -np.inf
     gap = max(primal - dual, 0.0)
     relative_gap = gap / primal if primal > 0 else (0.0 if gap == 0 else np.inf)
     return Optimality(primal, dual, gap, relative_gap, kkt)

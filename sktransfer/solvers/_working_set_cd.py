@@ -104,7 +104,8 @@ class WorkingSetCD:
         SolverResult
         """
         n_features = datafit.X_offset.shape[0]
-        a, b, c, l2 = penalty.coefficients(n_features)
+        coefficients = penalty.coefficients(n_features)
+        a, b, c, l2 = coefficients
         if coef_init is None:
             w = np.where(b > a, c, 0.0)
         else:
@@ -121,7 +122,7 @@ class WorkingSetCD:
         crit = np.inf
         opt = None
         for it in range(1, self.max_iter + 1):
-            opt = optimality(datafit, penalty, w, state=state)
+            opt = optimality(datafit, penalty, w, state=state, coefficients=coefficients)
             kkt = opt.kkt
             kkt[fixed] = 0.0
             crit = opt.relative_gap
@@ -146,7 +147,7 @@ class WorkingSetCD:
                     datafit.X, w, state, datafit.lipschitz, a, b, c, l2, ws,
                     inv_n, self.max_epochs, tol_in, self.anderson_k,
                 )
-        opt = optimality(datafit, penalty, w, state=state)
+        opt = optimality(datafit, penalty, w, state=state, coefficients=coefficients)
         crit = opt.relative_gap
         if not np.isfinite(opt.dual):
             crit = opt.kkt.max(initial=0.0) / (kkt_scale or _kkt_scale(datafit))
