@@ -118,13 +118,14 @@ class Quadratic:
     def init_state(self, coef):
         """Residual state at ``coef``: ``r`` (dense) or ``(rho, [S, kappa])``."""
         if self.sparse:
-            Xw = self._sparse_matrix()
+            Xw = self.sparse_design()
             rho = self.y_tilde - Xw @ coef
             kappa = float(self.X_offset @ coef)
             return rho, np.array([self.sqrt_weights @ rho, kappa])
         return self.y_tilde - self.X @ coef.astype(self.X.dtype, copy=False)
 
-    def _sparse_matrix(self):
+    def sparse_design(self):
+        """The row-weighted sparse design ``diag(√w) X`` (CSC, uncentred)."""
         n = self.n_samples
         return sp.csc_matrix(
             (self.X_data, self.X_indices, self.X_indptr),

@@ -12,7 +12,8 @@ class _TwoKinkPenalty:
 
     Subclasses define :meth:`unit_coefficients`, the per-coordinate
     ``(â, b̂, c)`` at ``alpha = 1``. Everything else (value, prox,
-    subdifferential, Fenchel conjugate, ``alpha_max``) is shared.
+    subdifferential, ``alpha_max``) is shared; the Fenchel conjugate used by
+    the duality gap lives in :func:`sktransfer._kernels.two_kink_gap_terms`.
     """
 
     def unit_coefficients(self, n_features):
@@ -50,23 +51,6 @@ class _TwoKinkPenalty:
         grad = np.asarray(grad, dtype=np.float64)
         a, b, c, l2 = self.coefficients(coef.shape[0])
         return subdiff_distances(coef, grad, a, b, c, l2)
-
-    def dual_bound(self, n_features):
-        """``a_j + b_j``: the conjugate ``g_j^*(s)`` is finite iff ``|s| <= a_j + b_j``."""
-        a, b, _, _ = self.coefficients(n_features)
-        return a + b
-
-    def conjugate(self, s):
-        """Fenchel conjugate ``Σ_j g_j^*(s_j)``, ``+inf`` outside the domain.
-
-        For ``g(t) = a|t| + b|t - c|``, which is piecewise linear with kinks at
-        0 and ``c``, ``g^*(s) = max(-b|c|, c s - a|c|)`` when ``|s| <= a + b``.
-        """
-        s = np.asarray(s, dtype=np.float64)
-        a, b, c, _ = self.coefficients(s.shape[0])
-        if np.any(np.abs(s) > (a + b) * (1 + 1e-12)):
-            return np.inf
-        return float(np.sum(np.maximum(-b * np.abs(c), c * s - a * np.abs(c))))
 
     def limit_coef(self, n_features):
         """Where ``β̂`` goes as ``alpha → ∞``, coordinate by coordinate.

@@ -49,7 +49,7 @@ def _box_least_squares(datafit, penalty, coef, box):
     residual = datafit.residual(datafit.init_state(coef))
     idx = np.flatnonzero(box)
     if datafit.sparse:
-        Xw = datafit._sparse_matrix()[:, idx]
+        Xw = datafit.sparse_design()[:, idx]
         mu = datafit.X_offset[idx]
         sq = datafit.sqrt_weights
         A = LinearOperator(
