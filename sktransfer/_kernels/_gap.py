@@ -19,8 +19,13 @@ def two_kink_gap_terms(w, grad, a, b, c, l2):
     - ``conjugate = Σ_j g_j^*(-grad_j / scale)`` with
       ``g^*(s) = max(-b|c|, c s - a|c|)`` on ``|s| <= a + b``;
     - ``feasible``: False when a rescaling cannot help (an unpenalised
-      coordinate with a non-zero gradient, or a ridge part, whose conjugate
-      is not handled here), in which case ``conjugate`` is meaningless;
+      coordinate with a non-zero gradient, or a ridge part together with a
+      transfer kink, whose conjugate is not handled here), in which case
+      ``conjugate`` is meaningless;
+
+    Coordinates with a ridge part and no transfer kink (the elastic net,
+    ``b_j = 0``) have the finite conjugate ``(|s| - a)_+^2 / (2 l2)`` and
+    impose no rescaling.
     - ``kkt``: per-coordinate subdifferential distances.
     """
     p = w.shape[0]
@@ -33,7 +38,9 @@ def two_kink_gap_terms(w, grad, a, b, c, l2):
         value += a[j] * abs(t) + b[j] * abs(t - c[j]) + 0.5 * l2[j] * t * t
         kkt[j] = subdiff_distance_two_kink(t, grad[j], a[j], b[j], c[j], l2[j])
         if l2[j] > 0.0:
-            feasible = False
+            if b[j] != 0.0:
+                feasible = False
+            continue
         bound = a[j] + b[j]
         if bound > 0.0:
             ratio = abs(grad[j]) / bound
@@ -44,8 +51,13 @@ def two_kink_gap_terms(w, grad, a, b, c, l2):
     conjugate = 0.0
     if feasible:
         for j in range(p):
-            bound = a[j] + b[j]
             s = -grad[j] / scale
+            if l2[j] > 0.0:
+                excess = abs(s) - a[j]
+                if excess > 0.0:
+                    conjugate += 0.5 * excess * excess / l2[j]
+                continue
+            bound = a[j] + b[j]
             if s > bound:
                 s = bound
             elif s < -bound:

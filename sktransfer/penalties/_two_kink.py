@@ -26,10 +26,10 @@ class _TwoKinkPenalty:
         return alpha * a_hat, alpha * b_hat, c, np.zeros(n_features)
 
     def value(self, coef):
-        """Penalty value ``Σ_j a_j|β_j| + b_j|β_j - c_j|``."""
+        """Penalty value ``Σ_j a_j|β_j| + b_j|β_j - c_j| + (l2_j/2)β_j^2``."""
         coef = np.asarray(coef, dtype=np.float64)
-        a, b, c, _ = self.coefficients(coef.shape[0])
-        return float(a @ np.abs(coef) + b @ np.abs(coef - c))
+        a, b, c, l2 = self.coefficients(coef.shape[0])
+        return float(a @ np.abs(coef) + b @ np.abs(coef - c) + 0.5 * l2 @ coef**2)
 
     def prox_1d(self, value, stepsize, j):
         """``argmin_t ½(t - value)^2 + stepsize · g_j(t)`` (exact)."""
@@ -234,3 +234,46 @@ class TransferL1(_TwoKinkPenalty):
             (1.0 - self.l1_ratio) * float(self.weights_transfer[j]),
             float(self.source_coef[j]),
         )
+
+
+class ElasticNet(_TwoKinkPenalty):
+    r"""Elastic-net penalty in scikit-learn's parametrisation.
+
+    .. math::
+
+        \text{alpha} \Big( \text{l1\_ratio} \, \|\beta\|_1
+            + \frac{1 - \text{l1\_ratio}}{2} \|\beta\|_2^2 \Big),
+
+    the penalty of glmnet with its ``alpha`` called ``l1_ratio`` here.
+
+    Parameters
+    ----------
+    alpha : float
+        Regularisation strength (non-negative).
+    l1_ratio : float in [0, 1]
+        Mix: 1 is the Lasso, 0 is ridge.
+    """
+
+    def __init__(self, alpha, l1_ratio=1.0):
+        _check_alpha(alpha)
+        if not isinstance(l1_ratio, numbers.Real) or not 0 <= l1_ratio <= 1:
+            raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
+        self.alpha = alpha
+        self.l1_ratio = float(l1_ratio)
+
+    def unit_coefficients(self, n_features):
+        return (np.full(n_features, self.l1_ratio), np.zeros(n_features),
+                np.zeros(n_features))
+
+    def coefficients(self, n_features):
+        a, b, c, _ = super().coefficients(n_features)
+        return a, b, c, np.full(n_features, float(self.alpha) * (1 - self.l1_ratio))
+
+    def prox_1d(self, value, stepsize, j):
+        scale = stepsize * float(self.alpha)
+        shrink = 1.0 + scale * (1 - self.l1_ratio)
+        return prox_two_kink(float(value) / shrink, scale * self.l1_ratio / shrink,
+                             0.0, 0.0)
+
+    def _coordinate(self, j):
+        return self.l1_ratio, 0.0, 0.0

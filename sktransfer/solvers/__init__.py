@@ -1,12 +1,21 @@
 """Solvers for penalised problems ``min_β F(β) + g(β)``.
 
-``WorkingSetCD`` is the CPU coordinate-descent solver; ``alpha_max`` and
+``WorkingSetCD`` is the CPU coordinate-descent solver for the quadratic
+datafit, ``ProxNewton`` wraps it for GLM datafits; ``alpha_max`` and
 ``duality_gap`` are the path start and the stopping criterion it shares with
 the estimators and benchmarks.
 """
 
 from ._alpha_max import alpha_max
 from ._gap import duality_gap, optimality
+from ._prox_newton import ProxNewton
 from ._working_set_cd import SolverResult, WorkingSetCD
 
-__all__ = ["SolverResult", "WorkingSetCD", "alpha_max", "duality_gap", "optimality"]
+__all__ = [
+    "ProxNewton",
+    "SolverResult",
+    "WorkingSetCD",
+    "alpha_max",
+    "duality_gap",
+    "optimality",
+]
