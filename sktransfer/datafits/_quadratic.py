@@ -171,9 +171,8 @@ class Quadratic:
         """
         n = self.n_samples
         r_dot_y = float(self.residual(state) @ self.y_tilde)
-        return r_dot_y / (n * scale) - 0.5 * self.residual_sq_norm(state) / (
-            n * scale**2
-        )
+        # Divide step by step: ``scale`` can be huge (tiny penalty weights).
+        return (r_dot_y / n - 0.5 * self.residual_sq_norm(state) / n / scale) / scale
 
     def intercept(self, coef):
         """Optimal intercept ``ȳ_w - x̄_w^T β`` for the coefficients."""

@@ -80,7 +80,7 @@ class TransferLassoCV(TransferLinearRegressorMixin, BaseEstimator):
         Absolute duality gap of the refit.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit`` (string column names only).
 
     See Also

@@ -1,0 +1,7 @@
+"""Simulators with known ground truth (the papers' designs)."""
+
+from ._concept_drift import make_concept_drift
+from ._glm_transfer import make_glm_transfer
+from ._trans_lasso import make_trans_lasso_regression
+
+__all__ = ["make_concept_drift", "make_glm_transfer", "make_trans_lasso_regression"]

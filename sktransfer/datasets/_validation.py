@@ -1,0 +1,65 @@
+"""Argument checks shared by the simulators."""
+
+import numbers
+
+import numpy as np
+
+
+def check_int(value, name, minimum):
+    """An integer ``>= minimum`` (bools are rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an int, got {type(value).__name__} {value!r}."
+        )
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+    return int(value)
+
+
+def check_real(value, name, minimum=None, strict=False):
+    """A finite real ``>= minimum`` (``> minimum`` when ``strict``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number, got {type(value).__name__} {value!r}."
+        )
+    value = float(value)
+    bad_bound = minimum is not None and (
+        value < minimum or (strict and value == minimum)
+    )
+    if not np.isfinite(value) or bad_bound:
+        bound = "" if minimum is None else f" and {'>' if strict else '>='} {minimum}"
+        raise ValueError(f"{name} must be finite{bound}, got {value!r}.")
+    return value
+
+
+def check_choice(value, name, choices):
+    """One of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}.")
+    return value
+
+
+def check_generator(random_state):
+    """A :class:`numpy.random.Generator` from any accepted ``random_state``.
+
+    Accepts ``None`` (fresh entropy), a non-negative int seed, a
+    ``Generator`` (used, not copied), a ``SeedSequence`` (as spawned by
+    simulation studies, DESIGN §6) or a legacy ``RandomState`` (which only
+    seeds a new ``Generator``).
+    """
+    if random_state is None or isinstance(
+        random_state, np.random.Generator | np.random.SeedSequence
+    ):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(
+                f"random_state must be a non-negative int, got {random_state}."
+            )
+        return np.random.default_rng(int(random_state))
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1, size=4))
+    raise TypeError(
+        "random_state must be None, an int, a numpy Generator, SeedSequence or "
+        f"RandomState, got {type(random_state).__name__}."
+    )
