@@ -38,7 +38,10 @@ class TransferLinearRegressorMixin(RegressorMixin):
         source rows (stored as ``source_coef_``/``source_intercept_``) if
         ``sample_domain`` marks any; else zero.
         """
-        n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+        if hasattr(X, "shape"):
+            n_rows = X.shape[0] if len(X.shape) else None
+        else:  # other array-likes are left to validate_data
+            n_rows = len(X) if isinstance(X, list | tuple) else None
         if n_rows == 0:
             raise ValueError(
                 f"X has 0 samples (shape={np.shape(X)}) while a minimum of 1 "
@@ -57,6 +60,11 @@ class TransferLinearRegressorMixin(RegressorMixin):
             source_coef = self._check_source_coef(X.shape[1])
             self.source_intercept_ = None
         elif np.any(source):
+            if weights is not None and not np.any(weights[source] > 0):
+                raise ValueError(
+                    "sample_weight is zero on every source row; the source "
+                    "model cannot be fitted. Pass source_coef instead."
+                )
             source_coef, self.source_intercept_ = self._fit_source(
                 X[source], y[source], None if weights is None else weights[source],
                 domain[source],

@@ -1,6 +1,10 @@
 """Transfer Lasso regularisation path."""
 
+import warnings
+from numbers import Real
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from ..datafits import Quadratic
@@ -38,6 +42,8 @@ def path_on_datafit(datafit, alphas, l1_ratio, source_coef, *, tol, max_iter,
 
     Returns ``coefs`` of shape (n_features, n_alphas), ``intercepts`` of
     shape (n_alphas,) and the list of :class:`~sktransfer.solvers.SolverResult`.
+    Warns (one :class:`~sklearn.exceptions.ConvergenceWarning` per path) if
+    any ``alpha`` did not reach ``tol``.
     """
     n_features = datafit.X_offset.shape[0]
     coefs = np.empty((n_features, len(alphas)))
@@ -53,6 +59,16 @@ def path_on_datafit(datafit, alphas, l1_ratio, source_coef, *, tol, max_iter,
         coefs[:, k] = coef
         intercepts[k] = result.intercept
         results.append(result)
+    failed = [r.stop_crit for r in results if not r.converged]
+    if failed:
+        warnings.warn(
+            f"Transfer Lasso path did not converge for {len(failed)} of "
+            f"{len(results)} alphas: relative duality gap up to "
+            f"{max(failed):.3g} > tol={tol:g} after max_iter={max_iter} "
+            "iterations. Increase max_iter or tol.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     return coefs, intercepts, results
 
 
@@ -142,11 +158,11 @@ def transfer_lasso_path(
     """
     from ._transfer_lasso import TransferLasso
 
-    if not 0 <= l1_ratio <= 1:
-        raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
+    if not isinstance(l1_ratio, Real) or not 0 <= l1_ratio <= 1:
+        raise ValueError(f"l1_ratio must be a float in [0, 1], got {l1_ratio!r}.")
     if not (isinstance(n_alphas, int | np.integer) and n_alphas >= 1):
         raise ValueError(f"n_alphas must be a positive integer, got {n_alphas!r}.")
-    if not 0 < eps <= 1:
+    if not isinstance(eps, Real) or not 0 < eps <= 1:
         raise ValueError(f"eps must be in (0, 1], got {eps!r}.")
     estimator = TransferLasso(
         l1_ratio=l1_ratio, source_coef=source_coef, fit_intercept=fit_intercept,

@@ -7,6 +7,10 @@ import numpy as np
 from .._kernels import inner_solve_dense, inner_solve_sparse
 from ._gap import optimality
 
+#: Outer iterations without a 1% improvement of the criterion before the
+#: solver stops unconverged (the tolerance is below rounding level).
+MAX_STALLED_ITERATIONS = 5
+
 
 @dataclass(frozen=True)
 class SolverResult:
@@ -120,6 +124,7 @@ class WorkingSetCD:
         kkt_scale = None
         n_epochs = 0
         crit = np.inf
+        best_crit, stalled = np.inf, 0
         opt = None
         for it in range(1, self.max_iter + 1):
             opt = optimality(datafit, penalty, w, state=state, coefficients=coefficients)
@@ -132,6 +137,11 @@ class WorkingSetCD:
                 crit = kkt.max(initial=0.0) / kkt_scale
             if crit <= self.tol:
                 return self._result(datafit, w, it, n_epochs, crit, opt, True)
+            # Give up early when rounding keeps the criterion from improving.
+            stalled = stalled + 1 if crit >= 0.99 * best_crit else 0
+            best_crit = min(best_crit, crit)
+            if stalled >= MAX_STALLED_ITERATIONS:
+                return self._result(datafit, w, it, n_epochs, crit, opt, False)
             ws = self._working_set(w, c, kkt, free)
             tol_in = 0.3 * kkt.max(initial=0.0)
             if datafit.sparse:

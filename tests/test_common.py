@@ -1,0 +1,50 @@
+"""scikit-learn's estimator checks over every public estimator."""
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_sample_weight_equivalence_on_dense_data,
+    check_sample_weight_equivalence_on_sparse_data,
+    parametrize_with_checks,
+)
+
+from sktransfer.linear_model import TransferLasso, TransferLassoCV, TransLasso
+
+# Every public estimator, at its defaults (the CV grid kept short for speed).
+ESTIMATORS = [TransferLasso(), TransferLassoCV(n_alphas=5), TransLasso(cv=3)]
+
+
+def expected_failed_checks(estimator):
+    if isinstance(estimator, TransferLassoCV):
+        return {
+            "check_sample_weight_equivalence_on_sparse_data": (
+                "Not a bug: at the default tol=1e-4 on the relative duality "
+                "gap the weighted and the repeated-rows CV fits agree to about "
+                "1e-7 only, above the check's rtol=1e-7. The same check "
+                "passes at tol=1e-8 in test_cv_sample_weight_equivalence_at_"
+                "tight_tol below."
+            ),
+        }
+    if isinstance(estimator, TransLasso):
+        return {
+            "check_sample_weight_equivalence_on_dense_data": (
+                "TransLasso's internal cross-validation and its aggregation "
+                "split (first/last third of the target rows) act on row "
+                "positions, so repeated rows and integer weights give "
+                "different splits; the Lasso steps themselves are checked "
+                "for weight equivalence through TransferLasso."
+            ),
+        }
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("check", [
+    check_sample_weight_equivalence_on_dense_data,
+    check_sample_weight_equivalence_on_sparse_data,
+])
+def test_cv_sample_weight_equivalence_at_tight_tol(check):
+    check("TransferLassoCV", TransferLassoCV(n_alphas=5, tol=1e-8))
