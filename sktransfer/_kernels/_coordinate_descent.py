@@ -113,6 +113,28 @@ def _extrapolate(last, coefs):
     return out
 
 
+@njit(cache=True)
+def _anderson_candidate(last, epoch, anderson_k, w, ws, w_ws):
+    """Record ``w[ws]``; every ``anderson_k + 1`` epochs extrapolate.
+
+    Stores the current iterate in the ring buffer ``last`` and copies it to
+    ``w_ws``. Returns the extrapolated point on ``ws`` at the end of each
+    buffer cycle, and an empty array otherwise (or when disabled/degenerate).
+    """
+    for jj in range(ws.shape[0]):
+        w_ws[jj] = w[ws[jj]]
+    if anderson_k == 0:
+        return np.empty(0)
+    slot = epoch % (anderson_k + 1)
+    last[slot] = w_ws
+    if slot != anderson_k:
+        return np.empty(0)
+    coefs = _anderson_coefficients(last)
+    if coefs.shape[0] == 0:
+        return coefs
+    return _extrapolate(last, coefs)
+
+
 @njit(cache=True, nogil=True)
 def residual_gradient_dense(X, r, inv_n, ws):
     """Loss gradient ``-x_j^T r / n`` for ``j`` in ``ws`` (dense X)."""
@@ -158,28 +180,21 @@ def inner_solve_dense(
                 w[j] = new
         if violation <= tol:
             return epoch + 1
-        if anderson_k > 0:
-            slot = epoch % (anderson_k + 1)
+        w_acc = _anderson_candidate(last, epoch, anderson_k, w, ws, w_ws)
+        if w_acc.shape[0] > 0:
+            r_acc = r.copy()
             for jj in range(m):
-                last[slot, jj] = w[ws[jj]]
-            if slot == anderson_k:
-                coefs = _anderson_coefficients(last)
-                if coefs.shape[0] > 0:
-                    w_acc = _extrapolate(last, coefs)
-                    r_acc = r.copy()
-                    for jj in range(m):
-                        w_ws[jj] = w[ws[jj]]
-                        delta = w_ws[jj] - w_acc[jj]
-                        if delta != 0.0:
-                            _dense_col_axpy(X, ws[jj], delta, r_acc)
-                    obj = 0.5 * inv_n * (r @ r) + _penalty_on(w_ws, ws, a, b, c, l2)
-                    obj_acc = 0.5 * inv_n * (r_acc @ r_acc) + _penalty_on(
-                        w_acc, ws, a, b, c, l2
-                    )
-                    if obj_acc < obj:
-                        for jj in range(m):
-                            w[ws[jj]] = w_acc[jj]
-                        r[:] = r_acc
+                delta = w_ws[jj] - w_acc[jj]
+                if delta != 0.0:
+                    _dense_col_axpy(X, ws[jj], delta, r_acc)
+            obj = 0.5 * inv_n * (r @ r) + _penalty_on(w_ws, ws, a, b, c, l2)
+            obj_acc = 0.5 * inv_n * (r_acc @ r_acc) + _penalty_on(
+                w_acc, ws, a, b, c, l2
+            )
+            if obj_acc < obj:
+                for jj in range(m):
+                    w[ws[jj]] = w_acc[jj]
+                r[:] = r_acc
     return max_epochs
 
 
@@ -235,41 +250,30 @@ def inner_solve_sparse(
             state[0] = S
             state[1] = kappa
             return epoch + 1
-        if anderson_k > 0:
-            slot = epoch % (anderson_k + 1)
+        w_acc = _anderson_candidate(last, epoch, anderson_k, w, ws, w_ws)
+        if w_acc.shape[0] > 0:
+            rho_acc = rho.copy()
+            kappa_acc = kappa
+            S_acc = S
             for jj in range(m):
-                last[slot, jj] = w[ws[jj]]
-            if slot == anderson_k:
-                coefs = _anderson_coefficients(last)
-                if coefs.shape[0] > 0:
-                    w_acc = _extrapolate(last, coefs)
-                    rho_acc = rho.copy()
-                    kappa_acc = kappa
-                    S_acc = S
-                    for jj in range(m):
-                        j = ws[jj]
-                        w_ws[jj] = w[j]
-                        delta = w_acc[jj] - w_ws[jj]
-                        if delta != 0.0:
-                            _sparse_col_axpy(data, indices, indptr, j, -delta, rho_acc)
-                            kappa_acc += delta * mu[j]
-                            S_acc -= delta * Q * mu[j]
-                    sq_norm = rho @ rho + 2.0 * kappa * S + kappa * kappa * Q
-                    sq_norm_acc = (
-                        rho_acc @ rho_acc
-                        + 2.0 * kappa_acc * S_acc
-                        + kappa_acc * kappa_acc * Q
-                    )
-                    obj = 0.5 * inv_n * sq_norm + _penalty_on(w_ws, ws, a, b, c, l2)
-                    obj_acc = 0.5 * inv_n * sq_norm_acc + _penalty_on(
-                        w_acc, ws, a, b, c, l2
-                    )
-                    if obj_acc < obj:
-                        for jj in range(m):
-                            w[ws[jj]] = w_acc[jj]
-                        rho[:] = rho_acc
-                        kappa = kappa_acc
-                        S = S_acc
+                j = ws[jj]
+                delta = w_acc[jj] - w_ws[jj]
+                if delta != 0.0:
+                    _sparse_col_axpy(data, indices, indptr, j, -delta, rho_acc)
+                    kappa_acc += delta * mu[j]
+                    S_acc -= delta * Q * mu[j]
+            sq_norm = rho @ rho + 2.0 * kappa * S + kappa * kappa * Q
+            sq_norm_acc = (
+                rho_acc @ rho_acc + 2.0 * kappa_acc * S_acc + kappa_acc * kappa_acc * Q
+            )
+            obj = 0.5 * inv_n * sq_norm + _penalty_on(w_ws, ws, a, b, c, l2)
+            obj_acc = 0.5 * inv_n * sq_norm_acc + _penalty_on(w_acc, ws, a, b, c, l2)
+            if obj_acc < obj:
+                for jj in range(m):
+                    w[ws[jj]] = w_acc[jj]
+                rho[:] = rho_acc
+                kappa = kappa_acc
+                S = S_acc
     state[0] = S
     state[1] = kappa
     return max_epochs
