@@ -64,8 +64,8 @@ def path_on_datafit(datafit, alphas, l1_ratio, source_coef, *, tol, max_iter,
         warnings.warn(
             f"Transfer Lasso path did not converge for {len(failed)} of "
             f"{len(results)} alphas: relative duality gap up to "
-            f"{max(failed):.3g} > tol={tol:g} after max_iter={max_iter} "
-            "iterations. Increase max_iter or tol.",
+            f"{max(failed):.3g} > tol={tol:g} (max_iter={max_iter}; the solver "
+            "also stops when rounding halts progress). Increase max_iter or tol.",
             ConvergenceWarning,
             stacklevel=2,
         )

@@ -188,7 +188,9 @@ class TransferLasso(TransferLinearRegressorMixin, BaseEstimator):
             warnings.warn(
                 f"TransferLasso did not converge: relative duality gap "
                 f"{result.stop_crit:.3g} > tol={self.tol:g} after "
-                f"max_iter={self.max_iter} iterations. Increase max_iter or tol.",
+                f"{result.n_iter} iterations (max_iter={self.max_iter}; the "
+                "solver also stops when rounding halts progress). Increase "
+                "max_iter or tol.",
                 ConvergenceWarning,
                 stacklevel=2,
             )

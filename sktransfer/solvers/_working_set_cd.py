@@ -7,9 +7,11 @@ import numpy as np
 from .._kernels import inner_solve_dense, inner_solve_sparse
 from ._gap import optimality
 
-#: Outer iterations without a 1% improvement of the criterion before the
-#: solver stops unconverged (the tolerance is below rounding level).
+#: Outer iterations in a row in which the primal objective decreased by less
+#: than ``ROUNDING`` relative and the criterion did not improve by 10%, before
+#: the solver stops unconverged: the tolerance is below what rounding allows.
 MAX_STALLED_ITERATIONS = 5
+ROUNDING = 8 * np.finfo(np.float64).eps
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ class WorkingSetCD:
         kkt_scale = None
         n_epochs = 0
         crit = np.inf
-        best_crit, stalled = np.inf, 0
+        previous_primal, best_crit, stalled = np.inf, np.inf, 0
         opt = None
         for it in range(1, self.max_iter + 1):
             opt = optimality(datafit, penalty, w, state=state, coefficients=coefficients)
@@ -137,8 +139,12 @@ class WorkingSetCD:
                 crit = kkt.max(initial=0.0) / kkt_scale
             if crit <= self.tol:
                 return self._result(datafit, w, it, n_epochs, crit, opt, True)
-            # Give up early when rounding keeps the criterion from improving.
-            stalled = stalled + 1 if crit >= 0.99 * best_crit else 0
+            # Give up early when rounding halts progress: the primal objective
+            # no longer decreases and the (non-monotone) criterion no longer
+            # improves either.
+            flat = previous_primal - opt.primal <= ROUNDING * abs(opt.primal)
+            stalled = stalled + 1 if flat and crit >= 0.9 * best_crit else 0
+            previous_primal = opt.primal
             best_crit = min(best_crit, crit)
             if stalled >= MAX_STALLED_ITERATIONS:
                 return self._result(datafit, w, it, n_epochs, crit, opt, False)
