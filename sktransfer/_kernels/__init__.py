@@ -4,15 +4,19 @@ Nothing here imports scikit-learn, and nothing is compiled at import time:
 Numba compiles (or loads from its on-disk cache) on the first call.
 """
 
-from ._coordinate_descent import (
+from ._cache import drop_stale_cache
+
+drop_stale_cache()
+
+from ._coordinate_descent import (  # noqa: E402
     inner_solve_dense,
     inner_solve_sparse,
     residual_gradient_dense,
     residual_gradient_sparse,
 )
-from ._design import sparse_weighted_column_stats
-from ._gap import two_kink_gap_terms
-from ._prox import (
+from ._design import sparse_weighted_column_stats  # noqa: E402
+from ._gap import two_kink_gap_terms  # noqa: E402
+from ._prox import (  # noqa: E402
     coordinate_update,
     prox_two_kink,
     subdiff_distance_two_kink,

@@ -40,16 +40,20 @@ def prox_two_kink(x, a, b, c):
         c = -c
     else:
         s = 1.0
-    if x < -(a + b):
-        t = x + a + b
-    elif x <= a - b:
+    # Differences first: with a = b huge (a box constraint) the flat piece
+    # between the kinks must survive rounding, so c + (a - b), not c + a - b.
+    g1 = a + b
+    g2 = a - b
+    if x < -g1:
+        t = x + g1
+    elif x <= g2:
         t = 0.0
-    elif x < c + a - b:
-        t = x - a + b
-    elif x <= c + a + b:
+    elif x < c + g2:
+        t = x - g2
+    elif x <= c + g1:
         t = c
     else:
-        t = x - a - b
+        t = x - g1
     return s * t
 
 

@@ -70,7 +70,8 @@ class _CanonicalGLM:
 
     def value(self, eta):
         """Loss ``(1/n) Σ w_i [ψ(η_i) - y_i η_i]``."""
-        return float(self.weights @ (self.cumulant(eta) - self.y * eta)) / self.n_samples
+        loss = self.weights @ (self.cumulant(eta) - self.y * eta)
+        return float(loss) / self.n_samples
 
     def raw_gradient(self, eta):
         """``∂F/∂η_i = w_i (μ_i - y_i) / n``."""
@@ -118,7 +119,8 @@ class Logistic(_CanonicalGLM):
     def null_intercept(self):
         p = float(self.weights @ self.y) / self.n_samples
         p = min(max(p, 1e-10), 1 - 1e-10)
-        return float(np.log(p / (1 - p)) - np.average(self.offset_, weights=self.weights))
+        mean_offset = np.average(self.offset_, weights=self.weights)
+        return float(np.log(p / (1 - p)) - mean_offset)
 
 
 class Poisson(_CanonicalGLM):

@@ -117,7 +117,9 @@ def make_trans_lasso_regression(
     check_choice(covariance, "covariance", {"identical", "heterogeneous"})
     noise = check_real(noise, "noise", 0)
     if perturbation == "exact" and (int(h) != h or h > p):
-        raise ValueError(f"h must be an integer <= n_features in the exact design, got {h}.")
+        raise ValueError(
+            f"h must be an integer <= n_features in the exact design, got {h}."
+        )
     if perturbation == "exact" and 2 * s > p and n_informative < n_sources:
         raise ValueError("the exact design needs 2·n_nonzero <= n_features.")
     rng = check_generator(random_state)

@@ -51,7 +51,8 @@ def check_generator(random_state):
         random_state, np.random.Generator | np.random.SeedSequence
     ):
         return np.random.default_rng(random_state)
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+    is_int = isinstance(random_state, numbers.Integral)
+    if is_int and not isinstance(random_state, bool):
         if random_state < 0:
             raise ValueError(
                 f"random_state must be a non-negative int, got {random_state}."

@@ -5,12 +5,12 @@ from numbers import Real
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
 
 from ..datafits import Quadratic
 from ..penalties import TransferL1
 from ..solvers import WorkingSetCD, alpha_max
 from ..utils import check_sample_domain
+from ..utils._threads import single_blas_thread
 from ._base import check_coef_vector
 
 
@@ -181,7 +181,7 @@ def transfer_lasso_path(
     )
     datafit = Quadratic(sample_weight=weights, fit_intercept=fit_intercept)
     datafit.initialize(X, y)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         if alphas is None:
             alphas = alpha_grid(datafit, l1_ratio, beta_tilde, n_alphas=n_alphas,
                                 eps=eps)

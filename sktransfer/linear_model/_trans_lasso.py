@@ -7,7 +7,6 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import KFold
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 from ..datafits import Quadratic
 from ..penalties import L1
@@ -20,6 +19,7 @@ from ..utils._sklearn_compat import (
     check_sample_weight,
     validate_data,
 )
+from ..utils._threads import single_blas_thread
 from ._path import path_on_datafit
 
 #: Grid of the constant c in λ = c·sqrt(2 log p / N) (the authors' code).
@@ -181,7 +181,7 @@ class TransLasso(RegressorMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         self.n_iter_ = 0
         data = _Domains(X, y, weights, domain, target, labels)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_blas_thread():
             if isinstance(self.sources, str):
                 self._fit_auto(data, rng)
             else:

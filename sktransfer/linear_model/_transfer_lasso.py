@@ -6,12 +6,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
 
 from ..datafits import Quadratic
 from ..penalties import TransferL1
 from ..solvers import WorkingSetCD
 from ..utils._sklearn_compat import Interval, _fit_context
+from ..utils._threads import single_blas_thread
 from ._base import TransferLinearRegressorMixin
 
 
@@ -182,7 +182,7 @@ class TransferLasso(TransferLinearRegressorMixin, BaseEstimator):
         )
         solver = WorkingSetCD(max_iter=self.max_iter, tol=self.tol)
         datafit = Quadratic(sample_weight=weights, fit_intercept=self.fit_intercept)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_blas_thread():
             result = solver.solve(X, y, datafit, penalty, coef_init=coef_init)
         if not result.converged:
             warnings.warn(

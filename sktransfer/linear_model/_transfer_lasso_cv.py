@@ -6,10 +6,10 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import check_cv
-from threadpoolctl import threadpool_limits
 
 from ..datafits import Quadratic
 from ..utils._sklearn_compat import Interval, _fit_context
+from ..utils._threads import single_blas_thread
 from ._base import TransferLinearRegressorMixin
 from ._path import alpha_grid, path_on_datafit
 
@@ -162,7 +162,7 @@ class TransferLassoCV(TransferLinearRegressorMixin, BaseEstimator):
             X, y, sample_weight, sample_domain
         )
         folds = list(check_cv(self.cv).split(X, y))
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_blas_thread():
             full = Quadratic(sample_weight=weights, fit_intercept=self.fit_intercept)
             full.initialize(X, y)
             self.alphas_ = np.vstack([self._alpha_grid(full, r, source_coef)

@@ -98,9 +98,15 @@ class _TwoKinkPenalty:
         lo = lo + np.where(d > 0, b_hat, -b_hat) * (d != 0) - b_hat * (d == 0)
         hi = hi + np.where(d > 0, b_hat, -b_hat) * (d != 0) + b_hat * (d == 0)
         target = -grad
+        # On a flat coordinate (â = b̂) at a face of its box, a gradient
+        # pointing out of the box is the box solution's own KKT residual
+        # (zero up to the solver's tolerance), not a constraint on alpha.
+        flat = a_hat == b_hat
         with np.errstate(divide="ignore", invalid="ignore"):
             up = np.where(target > 0, target / np.where(hi > 0, hi, 0.0), 0.0)
             down = np.where(target < 0, target / np.where(lo < 0, lo, 0.0), 0.0)
+        up[flat & (hi <= 0)] = 0.0
+        down[flat & (lo >= 0)] = 0.0
         ell = np.where(at_kink, np.maximum(up, down), 0.0)
         ell = np.nan_to_num(ell, nan=np.inf, posinf=np.inf)
         return float(ell.max()) if n_features else 0.0

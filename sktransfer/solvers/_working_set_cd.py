@@ -129,7 +129,8 @@ class WorkingSetCD:
         previous_primal, best_crit, stalled = np.inf, np.inf, 0
         opt = None
         for it in range(1, self.max_iter + 1):
-            opt = optimality(datafit, penalty, w, state=state, coefficients=coefficients)
+            opt = optimality(datafit, penalty, w, state=state,
+                             coefficients=coefficients)
             kkt = opt.kkt
             kkt[fixed] = 0.0
             crit = opt.relative_gap
@@ -163,7 +164,8 @@ class WorkingSetCD:
                     datafit.X, w, state, datafit.lipschitz, a, b, c, l2, ws,
                     inv_n, self.max_epochs, tol_in, self.anderson_k,
                 )
-        opt = optimality(datafit, penalty, w, state=state, coefficients=coefficients)
+        opt = optimality(datafit, penalty, w, state=state,
+                         coefficients=coefficients)
         crit = opt.relative_gap
         if not np.isfinite(opt.dual):
             crit = opt.kkt.max(initial=0.0) / (kkt_scale or _kkt_scale(datafit))
