@@ -124,7 +124,7 @@ class Quadratic:
         """Residual state at ``coef``: ``r`` (dense) or ``(rho, [S, kappa])``."""
         if self.sparse:
             Xw = self.sparse_design()
-            rho = self.y_tilde - Xw @ coef
+            rho = self.y_tilde - Xw @ coef if np.any(coef) else self.y_tilde.copy()
             kappa = float(self.X_offset @ coef)
             return rho, np.array([self.sqrt_weights @ rho, kappa])
         return self.y_tilde - self.X @ coef.astype(self.X.dtype, copy=False)

@@ -185,6 +185,10 @@ class WorkingSetCD:
         size = min(free.size, max(self.p0, 2 * n_off, n_strong))
         scores = kkt[free].copy()
         scores[off_kink[free]] = np.inf
+        candidates = np.flatnonzero(scores > 0)
+        if candidates.size <= size:
+            # Coordinates at a kink whose KKT condition holds need no update.
+            return free[candidates]
         if size < free.size:
             top = np.argpartition(scores, free.size - size)[free.size - size:]
             return np.sort(free[top])
