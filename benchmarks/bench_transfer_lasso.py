@@ -692,7 +692,8 @@ def section_cvxpy(cfg, targets):
           f"     sktransfer at tol = 1e-9. Objectives P are evaluated by the "
           f"benchmark for both solutions.\n     cvxpy time = problem construction + "
           f"solve(); 'clarabel only' is the solver's own reported solve time\n"
-          f"     (one solve when the first takes over 5 s, else the median of 3 after it).\n")
+          f"     (one solve when the first takes over 5 s, else the median of 3 "
+          f"after it).\n")
     try:
         import cvxpy as cp
     except ImportError:
