@@ -5,7 +5,7 @@ A datafit is a plain Python object: it prepares the design once
 and exposes the arrays the Numba kernels of :mod:`sktransfer._kernels` need.
 """
 
-from ._glm import Logistic, Poisson
+from ._glm import Gaussian, Logistic, Poisson
 from ._quadratic import Quadratic
 
-__all__ = ["Logistic", "Poisson", "Quadratic"]
+__all__ = ["Gaussian", "Logistic", "Poisson", "Quadratic"]

@@ -89,8 +89,43 @@ class _CanonicalGLM:
         """The intercept of the intercept-only model with the offset."""
         raise NotImplementedError
 
+    def saturated_value(self):
+        """Loss of the saturated model (``μ_i = y_i``), the floor of :meth:`value`."""
+        raise NotImplementedError
+
     def _check_y(self, y):
         raise NotImplementedError
+
+
+class Gaussian(_CanonicalGLM):
+    r"""Squared error written as a GLM loss, ``ψ(η) = η²/2``.
+
+    ``(1/n) Σ w_i [η_i²/2 - y_i η_i]`` equals ``(1/2n) Σ w_i (y_i - η_i)²``
+    up to a constant, with an offset; the glmnet Gaussian family.
+    """
+
+    family_code = 0
+
+    @staticmethod
+    def cumulant(eta):
+        return 0.5 * eta**2
+
+    @staticmethod
+    def mean(eta):
+        return eta
+
+    @staticmethod
+    def variance(eta):
+        return np.ones_like(eta)
+
+    def _check_y(self, y):
+        pass
+
+    def null_intercept(self):
+        return float(np.average(self.y - self.offset_, weights=self.weights))
+
+    def saturated_value(self):
+        return float(-0.5 * (self.weights @ self.y**2)) / self.n_samples
 
 
 class Logistic(_CanonicalGLM):
@@ -98,6 +133,8 @@ class Logistic(_CanonicalGLM):
 
     ``y`` must take values in ``{0, 1}``.
     """
+
+    family_code = 1
 
     @staticmethod
     def cumulant(eta):
@@ -119,8 +156,21 @@ class Logistic(_CanonicalGLM):
     def null_intercept(self):
         p = float(self.weights @ self.y) / self.n_samples
         p = min(max(p, 1e-10), 1 - 1e-10)
-        mean_offset = np.average(self.offset_, weights=self.weights)
-        return float(np.log(p / (1 - p)) - mean_offset)
+        intercept = float(np.log(p / (1 - p))
+                          - np.average(self.offset_, weights=self.weights))
+        # The closed form is exact without an offset; Newton steps in the
+        # intercept (a concave 1-D likelihood) make it exact with one.
+        for _ in range(50):
+            mu = self.mean(self.offset_ + intercept)
+            grad = float(self.weights @ (mu - self.y))
+            curvature = float(self.weights @ (mu * (1 - mu)))
+            if curvature <= 0 or abs(grad) <= 1e-12 * self.n_samples:
+                break
+            intercept -= grad / curvature
+        return intercept
+
+    def saturated_value(self):
+        return 0.0
 
 
 class Poisson(_CanonicalGLM):
@@ -128,6 +178,8 @@ class Poisson(_CanonicalGLM):
 
     ``y`` must be non-negative.
     """
+
+    family_code = 2
 
     @staticmethod
     def cumulant(eta):
@@ -145,3 +197,8 @@ class Poisson(_CanonicalGLM):
         total = float(self.weights @ self.y)
         exposure = float(self.weights @ np.exp(self.offset_))
         return float(np.log(max(total, 1e-10) / exposure))
+
+    def saturated_value(self):
+        y = self.y
+        ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0)), 0.0)
+        return float(self.weights @ (y - ylogy)) / self.n_samples

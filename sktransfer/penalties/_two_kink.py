@@ -247,10 +247,13 @@ class ElasticNet(_TwoKinkPenalty):
 
     .. math::
 
-        \text{alpha} \Big( \text{l1\_ratio} \, \|\beta\|_1
-            + \frac{1 - \text{l1\_ratio}}{2} \|\beta\|_2^2 \Big),
+        \text{alpha} \sum_j \Big( \text{l1\_ratio} \, u_j |\beta_j|
+            + \frac{1 - \text{l1\_ratio}}{2} u_j^2 \beta_j^2 \Big),
 
-    the penalty of glmnet with its ``alpha`` called ``l1_ratio`` here.
+    the penalty of glmnet with its ``alpha`` called ``l1_ratio`` here. With
+    ``u_j`` the standard deviation of column ``j`` it is glmnet's penalty on
+    standardised coefficients (``standardize=TRUE``) written on the original
+    scale.
 
     Parameters
     ----------
@@ -258,28 +261,37 @@ class ElasticNet(_TwoKinkPenalty):
         Regularisation strength (non-negative).
     l1_ratio : float in [0, 1]
         Mix: 1 is the Lasso, 0 is ridge.
+    weights : array-like of shape (n_features,), default=None
+        Non-negative per-coordinate scales ``u_j`` (ones by default).
     """
 
-    def __init__(self, alpha, l1_ratio=1.0):
+    def __init__(self, alpha, l1_ratio=1.0, weights=None):
         _check_alpha(alpha)
         if not isinstance(l1_ratio, numbers.Real) or not 0 <= l1_ratio <= 1:
             raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
         self.alpha = alpha
         self.l1_ratio = float(l1_ratio)
+        self.weights = weights
+
+    def _weights(self, n_features):
+        return _check_weights(self.weights, n_features, "weights")
 
     def unit_coefficients(self, n_features):
-        return (np.full(n_features, self.l1_ratio), np.zeros(n_features),
+        return (self.l1_ratio * self._weights(n_features), np.zeros(n_features),
                 np.zeros(n_features))
 
     def coefficients(self, n_features):
         a, b, c, _ = super().coefficients(n_features)
-        return a, b, c, np.full(n_features, float(self.alpha) * (1 - self.l1_ratio))
+        l2 = float(self.alpha) * (1 - self.l1_ratio) * self._weights(n_features) ** 2
+        return a, b, c, l2
 
     def prox_1d(self, value, stepsize, j):
+        u = 1.0 if self.weights is None else float(self.weights[j])
         scale = stepsize * float(self.alpha)
-        shrink = 1.0 + scale * (1 - self.l1_ratio)
-        return prox_two_kink(float(value) / shrink, scale * self.l1_ratio / shrink,
-                             0.0, 0.0)
+        shrink = 1.0 + scale * (1 - self.l1_ratio) * u * u
+        return prox_two_kink(float(value) / shrink,
+                             scale * self.l1_ratio * u / shrink, 0.0, 0.0)
 
     def _coordinate(self, j):
-        return self.l1_ratio, 0.0, 0.0
+        u = 1.0 if self.weights is None else float(self.weights[j])
+        return self.l1_ratio * u, 0.0, 0.0

@@ -8,10 +8,11 @@ the estimators and benchmarks.
 
 from ._alpha_max import alpha_max
 from ._gap import duality_gap, optimality
-from ._prox_newton import ProxNewton
+from ._prox_newton import PathResult, ProxNewton
 from ._working_set_cd import SolverResult, WorkingSetCD
 
 __all__ = [
+    "PathResult",
     "ProxNewton",
     "SolverResult",
     "WorkingSetCD",

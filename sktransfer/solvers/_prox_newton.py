@@ -1,11 +1,45 @@
-"""Proximal Newton (IRLS) for canonical-link GLM datafits."""
+"""Proximal Newton (IRLS) with coordinate descent for canonical-link GLMs."""
 
 import copy
+from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
-from ..datafits import Quadratic
-from ._working_set_cd import SolverResult, WorkingSetCD
+from .._kernels._glm_cd import glm_path
+from ._working_set_cd import SolverResult
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """Solutions along a sequence of penalty levels.
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+        Penalty levels, decreasing.
+    coefs : ndarray of shape (n_alphas, n_features)
+        Coefficients at each level.
+    intercepts : ndarray of shape (n_alphas,)
+        Intercepts at each level.
+    n_iter : ndarray of shape (n_alphas,)
+        Newton steps taken at each level.
+    stop_crit : ndarray of shape (n_alphas,)
+        Relative KKT violation reached at each level.
+    n_solved : int
+        Levels actually solved; later ones repeat the last solution (the
+        path stopped on the explained-deviance rule).
+    converged : bool
+        Whether every solved level reached the tolerance.
+    """
+
+    alphas: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    n_iter: np.ndarray
+    stop_crit: np.ndarray
+    n_solved: int
+    converged: bool
 
 
 class ProxNewton:
@@ -20,12 +54,14 @@ class ProxNewton:
             + \tfrac12 (η - η_k)^\top H_k (η - η_k),
         \qquad H_k = \operatorname{diag}(\psi''(η_k)) w / n,
 
-    which is a weighted least-squares problem with working response
-    ``z = η_k - offset - H_k^{-1} \nabla F(η_k)``. That subproblem is solved
-    by :class:`WorkingSetCD` (the intercept is profiled out exactly as for the
-    quadratic datafit) and the step to its solution is damped by a
-    backtracking line search on the true objective (the glmnet/IRLS scheme
-    with the safeguards of Lee, Sun & Saunders, 2014).
+    a weighted least-squares problem solved by cyclic coordinate descent on
+    a working set, with the intercept as an unpenalised coordinate; the
+    step is damped by backtracking on the true objective (the glmnet/IRLS
+    scheme of Friedman, Hastie & Tibshirani, 2010, with the safeguard of
+    Lee, Sun & Saunders, 2014). Working sets combine the non-zero
+    coordinates, the sequential strong rule (Tibshirani et al., 2012) along
+    a path, and KKT violators; everything runs in one Numba kernel
+    (:func:`sktransfer._kernels._glm_cd.glm_path`).
 
     The stopping rule is scale-free: the largest KKT violation (including the
     intercept's gradient) divided by the sup-norm of the loss gradient at the
@@ -34,17 +70,17 @@ class ProxNewton:
     Parameters
     ----------
     max_iter : int, default=50
-        Maximum number of Newton steps.
+        Maximum number of Newton steps per working set.
     tol : float, default=1e-4
         Tolerance on the relative KKT violation.
-    max_backtrack : int, default=30
-        Maximum halvings of the step in the line search.
+    max_epochs : int, default=10000
+        Maximum coordinate-descent epochs per Newton step.
     """
 
-    def __init__(self, max_iter=50, tol=1e-4, max_backtrack=30):
+    def __init__(self, max_iter=50, tol=1e-4, max_epochs=10_000):
         self.max_iter = max_iter
         self.tol = tol
-        self.max_backtrack = max_backtrack
+        self.max_epochs = max_epochs
 
     def solve(self, X, y, datafit, penalty, coef_init=None, intercept_init=None):
         """Minimise ``datafit + penalty`` on ``(X, y)``.
@@ -53,7 +89,7 @@ class ProxNewton:
         ----------
         X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         y : ndarray of shape (n_samples,)
-        datafit : Logistic or Poisson
+        datafit : Gaussian, Logistic or Poisson
             A GLM datafit (initialised here).
         penalty : object
             A two-kink penalty (:mod:`sktransfer.penalties`).
@@ -68,82 +104,147 @@ class ProxNewton:
             ``stop_crit`` is the relative KKT violation; ``duality_gap`` is
             NaN (no dual point is computed for GLM losses).
         """
-        datafit.initialize(X, y)
-        n_features = X.shape[1]
-        fit_intercept = datafit.fit_intercept
-        coef = (np.zeros(n_features) if coef_init is None
-                else np.array(coef_init, dtype=np.float64))
-        null_intercept = datafit.null_intercept() if fit_intercept else 0.0
-        if intercept_init is not None and fit_intercept:
-            intercept = float(intercept_init)
-        else:
-            intercept = null_intercept
-        null_eta = datafit.linear_predictor(np.zeros(n_features), null_intercept)
-        scale = np.abs(datafit.gradient(null_eta)).max(initial=0.0)
-        scale = scale if scale > 0 else 1.0
-
-        eta = datafit.linear_predictor(coef, intercept)
-        objective = datafit.value(eta) + penalty.value(coef)
-        crit = np.inf
-        kkt_max = np.inf
-        inner = WorkingSetCD(tol=1e-4)
-        for it in range(1, self.max_iter + 1):
-            raw_grad = datafit.raw_gradient(eta)
-            grad = np.asarray(X.T @ raw_grad).ravel()
-            kkt = penalty.subdiff_distance(coef, grad)
-            kkt_max = kkt.max(initial=0.0)
-            intercept_violation = abs(raw_grad.sum()) if fit_intercept else 0.0
-            crit = max(kkt_max, intercept_violation) / scale
-            if crit <= self.tol:
-                return self._result(coef, intercept, it, crit, kkt_max, True)
-            hess = np.maximum(datafit.raw_hessian(eta), 1e-12 * datafit.weights
-                              / datafit.n_samples)
-            total = hess.sum()
-            working = eta - datafit.offset_ - raw_grad / hess
-            quad = Quadratic(sample_weight=hess, fit_intercept=fit_intercept)
-            quad.initialize(X, working)
-            # Quadratic rescales its weights to sum to n: (1/2n) Σ ω (·)^2 with
-            # ω = n h / Σh equals (1/(2Σh)) Σ h (·)^2, so the penalty is
-            # divided by Σh to keep the subproblem's minimiser.
-            sub_penalty = copy.copy(penalty)
-            sub_penalty.alpha = float(penalty.alpha) / total
-            # The subproblem's relative gap is measured against its own
-            # objective, which a warm start makes large compared with the
-            # step still to take: ask for a gap of the order of crit^2.
-            inner.tol = float(np.clip(1e-2 * crit**2, 1e-14, 1e-6))
-            sub = inner.solve_initialized(quad, sub_penalty, coef_init=coef)
-            direction = sub.coef - coef
-            d_intercept = (sub.intercept - intercept) if fit_intercept else 0.0
-            if not np.any(direction) and d_intercept == 0.0:
-                break  # the model step vanished: rounding limits any progress
-            d_eta = datafit.linear_predictor(direction, d_intercept) - datafit.offset_
-            # Armijo condition with the model decrease of the proximal step.
-            decrease = (raw_grad @ d_eta + penalty.value(sub.coef)
-                        - penalty.value(coef))
-            step = 1.0
-            for _ in range(self.max_backtrack):
-                new_coef = coef + step * direction
-                new_eta = eta + step * d_eta
-                new_objective = datafit.value(new_eta) + penalty.value(new_coef)
-                if new_objective <= objective + 1e-4 * step * min(decrease, 0.0):
-                    break
-                step *= 0.5
-            else:
-                break
-            coef, intercept, eta = new_coef, intercept + step * d_intercept, new_eta
-            objective = new_objective
-        return self._result(coef, intercept, self.max_iter, crit, kkt_max,
-                            crit <= self.tol)
-
-    @staticmethod
-    def _result(coef, intercept, n_iter, crit, kkt_max, converged):
+        path = self.path(X, y, datafit, penalty, [float(penalty.alpha)],
+                         coef_init=coef_init, intercept_init=intercept_init)
+        crit = float(path.stop_crit[0])
         return SolverResult(
-            coef=coef,
-            intercept=float(intercept),
-            n_iter=n_iter,
+            coef=path.coefs[0],
+            intercept=float(path.intercepts[0]),
+            n_iter=int(path.n_iter[0]),
             n_epochs=0,
-            stop_crit=float(crit),
+            stop_crit=crit,
             duality_gap=float("nan"),
-            kkt_violation=float(kkt_max),
-            converged=bool(converged),
+            kkt_violation=crit * self._scale,
+            converged=bool(crit <= self.tol),
         )
+
+    def path(self, X, y, datafit, penalty, alphas, coef_init=None,
+             intercept_init=None, dev_ratio_stop=None):
+        """Solve along decreasing ``alphas`` with warm starts.
+
+        Parameters
+        ----------
+        X, y, datafit, coef_init, intercept_init
+            As in :meth:`solve`.
+        penalty : object
+            A two-kink penalty; its ``alpha`` is replaced by each of
+            ``alphas`` in turn.
+        alphas : array-like of shape (n_alphas,)
+            Penalty levels, in decreasing order.
+        dev_ratio_stop : float, default=None
+            Stop the path once the fraction of the null deviance explained
+            reaches this value (glmnet uses 0.999); ``None`` solves every level.
+
+        Returns
+        -------
+        PathResult
+        """
+        problem = self.prepare(X, y, datafit, penalty, coef_init=coef_init,
+                               intercept_init=intercept_init)
+        return problem.run(alphas, dev_ratio_stop=dev_ratio_stop)
+
+    def prepare(self, X, y, datafit, penalty, coef_init=None, intercept_init=None):
+        """Set up a problem whose path can be solved in pieces.
+
+        Returns a :class:`GLMPathProblem`; each call of its ``run`` continues
+        from the solution of the previous one (warm start), so a path can
+        be stopped early by the caller, e.g. on a cross-validation rule.
+        """
+        self._problem = GLMPathProblem(self, X, y, datafit, penalty, coef_init,
+                                       intercept_init)
+        return self._problem
+
+    @property
+    def _scale(self):
+        return self._problem.scale
+
+
+class GLMPathProblem:
+    """A GLM problem prepared for :func:`~sktransfer._kernels._glm_cd.glm_path`.
+
+    Created by :meth:`ProxNewton.prepare`; holds the kernel's arrays and the
+    current (warm-start) solution.
+    """
+
+    def __init__(self, solver, X, y, datafit, penalty, coef_init, intercept_init):
+        datafit.initialize(X, y)
+        n_samples, n_features = X.shape
+        unit_penalty = copy.copy(penalty)
+        unit_penalty.alpha = 1.0
+        self.a, self.b, self.c, self.l2 = (
+            np.ascontiguousarray(v, dtype=np.float64)
+            for v in unit_penalty.coefficients(n_features))
+        self.solver = solver
+        self.datafit = datafit
+        self.fit_intercept = bool(datafit.fit_intercept)
+        null_intercept = datafit.null_intercept() if self.fit_intercept else 0.0
+        null_eta = datafit.linear_predictor(np.zeros(n_features), null_intercept)
+        self.null_gradient = datafit.gradient(null_eta)
+        scale = float(np.abs(self.null_gradient).max(initial=0.0))
+        self.scale = scale if scale > 0 else 1.0
+        self.loss_null = datafit.value(null_eta)
+        self.loss_saturated = datafit.saturated_value()
+        self.coef = (np.zeros(n_features) if coef_init is None
+                     else np.array(coef_init, dtype=np.float64))
+        if intercept_init is not None and self.fit_intercept:
+            self.intercept = float(intercept_init)
+        else:
+            self.intercept = null_intercept
+        self.omega = datafit.weights / n_samples
+        self.design = _kernel_design(X)
+        # Linear predictor and gradient at the current solution, kept
+        # between calls of run (filled by the kernel on the first one).
+        self._eta = np.empty(n_samples)
+        self._full_grad = np.empty(n_features)
+        self._state_ready = False
+
+    def run(self, alphas, dev_ratio_stop=None):
+        """Solve along ``alphas`` (decreasing), starting from the last solution.
+
+        Returns
+        -------
+        PathResult
+        """
+        alphas = np.asarray(alphas, dtype=np.float64)
+        n_alphas = alphas.shape[0]
+        n_features = self.coef.shape[0]
+        coefs = np.empty((n_alphas, n_features))
+        intercepts = np.empty(n_alphas)
+        n_iter = np.zeros(n_alphas, dtype=np.int64)
+        crit = np.empty(n_alphas)
+        stop = 2.0 if dev_ratio_stop is None else float(dev_ratio_stop)
+        solver = self.solver
+        dense, data, indices, indptr, is_sparse = self.design
+        n_solved = glm_path(
+            dense, data, indices, indptr, is_sparse, self.datafit.y, self.omega,
+            self.datafit.offset_, int(self.datafit.family_code), alphas, self.a,
+            self.b, self.c, self.l2, self.fit_intercept, self.coef,
+            self.intercept, self._eta, self._full_grad, self._state_ready,
+            float(solver.tol), self.scale, int(solver.max_iter),
+            int(solver.max_epochs), 100, self.loss_null, self.loss_saturated,
+            stop, coefs, intercepts, n_iter, crit,
+        )
+        if n_solved:
+            self.intercept = float(intercepts[n_solved - 1])
+            self._state_ready = True
+        return PathResult(
+            alphas=alphas, coefs=coefs, intercepts=intercepts, n_iter=n_iter,
+            stop_crit=crit, n_solved=int(n_solved),
+            converged=bool(np.all(crit[:n_solved] <= solver.tol)),
+        )
+
+
+_EMPTY_DENSE = np.zeros((2, 2), order="F")
+_EMPTY_INDEX = np.zeros(1, dtype=np.int32)
+
+
+def _kernel_design(X):
+    """Arguments ``(X, data, indices, indptr, sparse)`` of the GLM kernel."""
+    if sp.issparse(X):
+        X = X.tocsc()
+        X.sort_indices()
+        return (_EMPTY_DENSE, np.asarray(X.data, dtype=np.float64),
+                X.indices.astype(np.int32, copy=False),
+                X.indptr.astype(np.int32, copy=False), True)
+    return (np.asfortranarray(X, dtype=np.float64), np.zeros(0), _EMPTY_INDEX,
+            _EMPTY_INDEX, False)
