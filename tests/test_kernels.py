@@ -32,3 +32,39 @@ def test_prox_flat_pieces_are_exact():
     assert prox_two_kink(-1.5 - 0.1, 0.3, 0.5, -1.5) == -1.5
     # inside the zero region it returns exactly 0
     assert prox_two_kink(-0.5, 0.3, 0.5, 1.5) == 0.0
+
+
+def _piece(t, a, b, c):
+    """Closed piece of the two-kink penalty holding ``t`` (weighted kinks only)."""
+    kinks = sorted({k for k, on in ((0.0, a > 0 or (b > 0 and c == 0)), (c, b > 0))
+                    if on})
+    if t in kinks:
+        return t, t
+    lo = max([k for k in kinks if k < t], default=-np.inf)
+    hi = min([k for k in kinks if k > t], default=np.inf)
+    return lo, hi
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_anderson_clip_keeps_the_current_pieces(seed):
+    from sktransfer._kernels._coordinate_descent import _clip_to_pieces
+
+    rng = np.random.default_rng(seed)
+    m = 60
+    c = np.where(rng.random(m) < 0.2, 0.0, rng.normal(size=m))
+    a = np.where(rng.random(m) < 0.2, 0.0, rng.exponential(size=m))
+    b = np.where(rng.random(m) < 0.2, 0.0, rng.exponential(size=m))
+    current = rng.normal(size=m)
+    at_zero, at_c = rng.random(m) < 0.2, rng.random(m) < 0.2
+    current[at_zero] = 0.0
+    current[at_c] = c[at_c]
+    proposal = current + rng.normal(scale=2.0, size=m)
+    ws = rng.permutation(m)
+    w_ws, w_acc = current[ws], proposal[ws]
+    clipped = w_acc.copy()
+    _clip_to_pieces(clipped, w_ws, ws, a, b, c)
+    for jj, j in enumerate(ws):
+        lo, hi = _piece(w_ws[jj], a[j], b[j], c[j])
+        assert lo <= clipped[jj] <= hi
+        # unchanged inside the piece, else moved to the piece's nearest end
+        assert clipped[jj] == min(max(w_acc[jj], lo), hi)
