@@ -155,11 +155,15 @@ def _loss(family, eta, y, omega):
 @njit(cache=True)
 def _newton_on_working_set(X, data, indices, indptr, sparse, y, omega, family,
                            lam, a, b, c, l2, fit_intercept, ws, coef, intercept,
-                           eta, tol_abs, max_newton, max_epochs, grad, hess):
-    """Proximal Newton on the coordinates ``ws``; returns (intercept, iters, crit).
+                           eta, tol_abs, max_newton, max_epochs, grad, hess,
+                           full_grad, loss_box):
+    """Proximal Newton on the coordinates ``ws``; returns (intercept, iters).
 
-    ``coef`` and ``eta`` are updated in place; ``crit`` is the absolute
-    KKT violation on ``ws`` (and the intercept) at the returned point.
+    On entry ``grad``, ``hess``, ``loss_box[0]`` and ``full_grad`` hold the
+    derivatives, loss and ``β``-gradient at ``eta``; on return ``coef``,
+    ``eta``, ``grad``, ``hess`` and ``loss_box`` are updated (``full_grad``
+    is left to the caller's KKT check). The Gaussian model is exact, so one
+    converged step is returned without a second check.
     """
     n = eta.shape[0]
     n_ws = ws.shape[0]
@@ -168,10 +172,9 @@ def _newton_on_working_set(X, data, indices, indptr, sparse, y, omega, family,
     curv = np.empty(n_ws)
     old = np.empty(n_ws)
     trial = np.empty(n)
-    crit = np.inf
     n_newton = 0
-    loss = loss_and_derivatives(family, eta, y, omega, grad, hess)
-    for _ in range(max_newton):
+    loss = loss_box[0]
+    for newton in range(max_newton):
         crit = 0.0
         g_sum = 0.0
         for i in range(n):
@@ -180,7 +183,10 @@ def _newton_on_working_set(X, data, indices, indptr, sparse, y, omega, family,
             crit = abs(g_sum)
         for jj in range(n_ws):
             j = ws[jj]
-            gj = _col_dot(X, data, indices, indptr, sparse, j, grad)
+            if newton == 0:
+                gj = full_grad[j]
+            else:
+                gj = _col_dot(X, data, indices, indptr, sparse, j, grad)
             viol = subdiff_distance_two_kink(coef[j], gj, lam * a[j], lam * b[j],
                                              c[j], lam * l2[j])
             crit = max(crit, viol)
@@ -199,6 +205,10 @@ def _newton_on_working_set(X, data, indices, indptr, sparse, y, omega, family,
             old[jj] = coef[j]
         d_intercept = 0.0
         inner_tol = tol_abs if family == GAUSSIAN else max(0.1 * crit, 0.1 * tol_abs)
+        # glmnet's cycling: after a pass over the whole working set, pass
+        # over its non-zero coordinates only until they settle, then check
+        # with a whole pass again.
+        active_only = False
         for _epoch in range(max_epochs):
             inner_viol = 0.0
             if fit_intercept:
@@ -213,6 +223,8 @@ def _newton_on_working_set(X, data, indices, indptr, sparse, y, omega, family,
                     r[i] -= hess[i] * step
             for jj in range(n_ws):
                 j = ws[jj]
+                if active_only and coef[j] == 0.0:
+                    continue
                 gj = -_col_dot(X, data, indices, indptr, sparse, j, r)
                 aj = lam * a[j]
                 bj = lam * b[j]
@@ -226,13 +238,17 @@ def _newton_on_working_set(X, data, indices, indptr, sparse, y, omega, family,
                     _col_update(X, data, indices, indptr, sparse, j, delta, hess,
                                 r, d_eta)
             if inner_viol <= inner_tol:
-                break
+                if not active_only:
+                    break
+                active_only = False
+            else:
+                active_only = True
         if family == GAUSSIAN:
             for i in range(n):
                 eta[i] += d_eta[i]
             intercept += d_intercept
             loss = loss_and_derivatives(family, eta, y, omega, grad, hess)
-            continue
+            break
         # Backtracking on the true objective (restricted to ws: the rest of
         # the penalty does not move).
         pen_old = 0.0
@@ -269,13 +285,14 @@ def _newton_on_working_set(X, data, indices, indptr, sparse, y, omega, family,
             eta[i] = trial[i]
         intercept += t * d_intercept
         loss = loss_and_derivatives(family, eta, y, omega, grad, hess)
-    return intercept, n_newton, crit
+    loss_box[0] = loss
+    return intercept, n_newton
 
 
 @njit(cache=True, nogil=True)
 def glm_path(X, data, indices, indptr, sparse, y, omega, offset, family, lambdas,
              a, b, c, l2, fit_intercept, coef, intercept, eta, full_grad,
-             state_ready, tol, scale, max_newton, max_epochs, max_rounds,
+             state_ready, lam_prev, tol, scale, max_newton, max_epochs, max_rounds,
              loss_null, loss_saturated, dev_ratio_stop, coefs_out,
              intercepts_out, n_iter_out, crit_out):
     """Solve along ``lambdas`` (decreasing) with warm starts.
@@ -284,9 +301,10 @@ def glm_path(X, data, indices, indptr, sparse, y, omega, offset, family, lambdas
     ``full_grad`` (the linear predictor and the loss gradient in ``β`` at
     it) are recomputed unless ``state_ready``, and hold the values at the
     last solution on return, so a path can continue in a later call at no
-    extra cost. Solutions are written to ``coefs_out[k]`` and
-    ``intercepts_out[k]``, with Newton-step counts in ``n_iter_out`` and
-    relative KKT violations in ``crit_out``.
+    extra cost; ``lam_prev`` is then the level of that solution (for the
+    strong rule; NaN at the start of a path). Solutions are written to
+    ``coefs_out[k]`` and ``intercepts_out[k]``, with Newton-step counts in
+    ``n_iter_out`` and relative KKT violations in ``crit_out``.
     The path stops early, copying its last solution to the remaining
     levels, once the explained fraction ``1 - (F - F_sat)/(F_null - F_sat)``
     reaches ``dev_ratio_stop`` (glmnet's rule against fitting noise to
@@ -298,6 +316,7 @@ def glm_path(X, data, indices, indptr, sparse, y, omega, offset, family, lambdas
     n_lambdas = lambdas.shape[0]
     grad = np.empty(n)
     hess = np.empty(n)
+    loss_box = np.empty(1)
     if not state_ready:
         for i in range(n):
             eta[i] = offset[i] + intercept
@@ -309,12 +328,14 @@ def glm_path(X, data, indices, indptr, sparse, y, omega, offset, family, lambdas
                 else:
                     for i in range(n):
                         eta[i] += coef[j] * X[i, j]
-        loss_and_derivatives(family, eta, y, omega, grad, hess)
+    loss_box[0] = loss_and_derivatives(family, eta, y, omega, grad, hess)
+    if not state_ready:
         for j in range(p):
             full_grad[j] = _col_dot(X, data, indices, indptr, sparse, j, grad)
     tol_abs = tol * scale
     in_ws = np.zeros(p, dtype=np.bool_)
-    lam_prev = lambdas[0]
+    if not lam_prev > 0.0:  # NaN: no previous level
+        lam_prev = lambdas[0]
     n_solved = 0
     for k in range(n_lambdas):
         lam = lambdas[k]
@@ -330,10 +351,10 @@ def glm_path(X, data, indices, indptr, sparse, y, omega, offset, family, lambdas
         crit = np.inf
         for _round in range(max_rounds):
             ws = np.flatnonzero(in_ws)
-            intercept, n_newton, _ = _newton_on_working_set(
+            intercept, n_newton = _newton_on_working_set(
                 X, data, indices, indptr, sparse, y, omega, family, lam, a, b, c,
                 l2, fit_intercept, ws, coef, intercept, eta, tol_abs, max_newton,
-                max_epochs, grad, hess)
+                max_epochs, grad, hess, full_grad, loss_box)
             total_newton += n_newton
             # grad/hess hold the derivatives at the current eta: full check.
             crit = 0.0
@@ -351,7 +372,9 @@ def glm_path(X, data, indices, indptr, sparse, y, omega, offset, family, lambdas
                 if viol > tol_abs and not in_ws[j]:
                     in_ws[j] = True
                     n_added += 1
-            if n_added == 0:
+            # Done when everything satisfies the KKT conditions; go on
+            # while new violators entered or the working set still moves.
+            if crit <= tol_abs or (n_added == 0 and n_newton == 0):
                 break
         for j in range(p):
             coefs_out[k, j] = coef[j]

@@ -197,6 +197,7 @@ class GLMPathProblem:
         self._eta = np.empty(n_samples)
         self._full_grad = np.empty(n_features)
         self._state_ready = False
+        self._last_alpha = float("nan")
 
     def run(self, alphas, dev_ratio_stop=None):
         """Solve along ``alphas`` (decreasing), starting from the last solution.
@@ -220,6 +221,7 @@ class GLMPathProblem:
             self.datafit.offset_, int(self.datafit.family_code), alphas, self.a,
             self.b, self.c, self.l2, self.fit_intercept, self.coef,
             self.intercept, self._eta, self._full_grad, self._state_ready,
+            self._last_alpha,
             float(solver.tol), self.scale, int(solver.max_iter),
             int(solver.max_epochs), 100, self.loss_null, self.loss_saturated,
             stop, coefs, intercepts, n_iter, crit,
@@ -227,6 +229,7 @@ class GLMPathProblem:
         if n_solved:
             self.intercept = float(intercepts[n_solved - 1])
             self._state_ready = True
+            self._last_alpha = float(alphas[n_solved - 1])
         return PathResult(
             alphas=alphas, coefs=coefs, intercepts=intercepts, n_iter=n_iter,
             stop_crit=crit, n_solved=int(n_solved),
