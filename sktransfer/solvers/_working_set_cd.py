@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 
 from .._kernels import inner_solve_dense, inner_solve_sparse
 from ._gap import optimality
@@ -63,6 +64,19 @@ class WorkingSetCD:
     KKT violations fall below ``0.3×`` the current global violation (the
     strategy of celer and skglm: Massias et al. 2018; Bertrand et al. 2022).
 
+    Once a working-set solve leaves every coordinate on the same *piece* of
+    the penalty (no coordinate reached or left a kink), the objective
+    restricted to those pieces is a quadratic in the off-kink coordinates
+    (the kink ones held fixed) and its exact minimiser is one Newton step:
+    a Cholesky solve with ``X_A^T X_A / n`` (dense designs; the factor is
+    kept and extended when coordinates join). The step is cut at the first
+    kink it would cross and kept only if it lowers the objective, and it is
+    taken only when its estimated cost (Gram matrix and factorisation, in
+    epoch units) is below the estimated cost of reaching ``tol`` by more
+    coordinate-descent epochs at the rate just observed. At tight
+    tolerances on supports of hundreds of correlated coordinates this
+    replaces the slow linear tail of (accelerated) coordinate descent.
+
     Parameters
     ----------
     max_iter : int, default=50
@@ -75,15 +89,18 @@ class WorkingSetCD:
         Minimum working-set size.
     anderson_k : int, default=5
         Number of iterates combined by Anderson extrapolation (0 disables).
+    newton : bool, default=True
+        Allow the restricted Newton steps described above (dense designs).
     """
 
     def __init__(self, max_iter=50, max_epochs=50_000, tol=1e-4, p0=10,
-                 anderson_k=5):
+                 anderson_k=5, newton=True):
         self.max_iter = max_iter
         self.max_epochs = max_epochs
         self.tol = tol
         self.p0 = p0
         self.anderson_k = anderson_k
+        self.newton = newton
 
     def solve(self, X, y, datafit, penalty, coef_init=None):
         """Initialise ``datafit`` on ``(X, y)`` and solve.
@@ -130,6 +147,8 @@ class WorkingSetCD:
         crit = np.inf
         previous_primal, best_crit, stalled = np.inf, np.inf, 0
         opt = None
+        newton = (_RestrictedNewton(datafit)
+                  if self.newton and not datafit.sparse else None)
         for it in range(1, self.max_iter + 1):
             opt = optimality(datafit, penalty, w, state=state,
                              coefficients=coefficients)
@@ -162,10 +181,24 @@ class WorkingSetCD:
                     tol_in, self.anderson_k,
                 )
             else:
-                n_epochs += inner_solve_dense(
+                pieces = None if newton is None else _pieces(w[ws], c[ws])
+                epochs = inner_solve_dense(
                     datafit.X, w, state, datafit.lipschitz, a, b, c, l2, ws,
                     inv_n, self.max_epochs, tol_in, self.anderson_k,
                 )
+                n_epochs += epochs
+                if (newton is not None and epochs < self.max_epochs
+                        and np.array_equal(pieces, _pieces(w[ws], c[ws]))):
+                    # Epochs per decade of KKT violation in this solve, plus
+                    # two full-gradient checks per decade (each about p/m
+                    # epochs of memory traffic).
+                    wws = w[ws]
+                    active = ws[(wws != 0) & (wws != c[ws])]
+                    decade = max(np.log10(kkt.max() / tol_in), 0.5)
+                    rate = epochs / decade + 2 * free.size / ws.size
+                    remaining = rate * np.log10(max(crit / self.tol, 1.0))
+                    if newton.cost(active, l2) < remaining:
+                        newton.step(w, state, a, b, c, l2, active)
         opt = optimality(datafit, penalty, w, state=state,
                          coefficients=coefficients)
         crit = opt.relative_gap
@@ -206,6 +239,132 @@ class WorkingSetCD:
             kkt_violation=float(opt.kkt.max(initial=0.0)),
             converged=bool(converged),
         )
+
+
+def _pieces(w, c):
+    """Which piece of the two-kink penalty each coordinate is on (a code)."""
+    return np.sign(w) + 3 * np.sign(w - c)
+
+
+class _RestrictedNewton:
+    """Newton steps on the off-kink coordinates, dense quadratic datafit.
+
+    Keeps the Cholesky factor ``L`` of ``H = X_A^T X_A / n + diag(l2_A)`` for
+    the last set ``A`` (in factor order) with a float64 copy of ``X_A``; a
+    later superset of ``A`` extends the factor by a block row instead of
+    refactorising.
+    """
+
+    #: Cost model, in coordinate-descent epochs over ``A`` (one epoch reads
+    #: ``X_A`` twice at memory speed): BLAS products run ~10x faster per
+    #: multiply-add, a factorisation ~2x; plus a fixed overhead.
+    OVERHEAD_EPOCHS = 2.0
+
+    def __init__(self, datafit):
+        self.X = datafit.X
+        self.n = datafit.n_samples
+        self.cols = np.empty(0, dtype=np.intp)
+        self.XA = None
+        self.L = None
+
+    def _new_columns(self, active):
+        """Columns of ``active`` outside the factor, or None to refactorise."""
+        if self.L is None:
+            return None
+        inside = np.isin(active, self.cols, assume_unique=True)
+        if np.count_nonzero(inside) != self.cols.size:
+            return None  # some factored coordinate left: start afresh
+        return active[~inside]
+
+    def cost(self, active, l2):
+        m = active.size
+        if m == 0 or (m > self.n and not np.all(l2[active] > 0)) or m > 4000:
+            return np.inf
+        new = self._new_columns(active)
+        if new is None:
+            flops = m * m * self.n / 10 + m**3 / 12
+        else:
+            k = new.size
+            flops = k * m * self.n / 10 + k * m * m / 4 + k**3 / 12
+        return flops / (2.0 * m * self.n) + self.OVERHEAD_EPOCHS
+
+    def _factor(self, active, l2):
+        new = self._new_columns(active)
+        if new is not None and new.size == 0:
+            return True
+        n = self.n
+        if new is None:
+            XA = np.asfortranarray(self.X[:, active], dtype=np.float64)
+            H = XA.T @ XA
+            H /= n
+            H[np.diag_indices_from(H)] += l2[active]
+            L = scipy.linalg.cholesky(H, lower=True, check_finite=False)
+            self.cols, self.XA, self.L = active.copy(), XA, L
+            return True
+        Xn = np.asfortranarray(self.X[:, new], dtype=np.float64)
+        H12 = self.XA.T @ Xn / n
+        H22 = Xn.T @ Xn / n
+        H22[np.diag_indices_from(H22)] += l2[new]
+        L12 = scipy.linalg.solve_triangular(self.L, H12, lower=True,
+                                            check_finite=False)
+        L22 = scipy.linalg.cholesky(H22 - L12.T @ L12, lower=True,
+                                    check_finite=False)
+        m, k = self.cols.size, new.size
+        L = np.zeros((m + k, m + k))
+        L[:m, :m] = self.L
+        L[m:, :m] = L12.T
+        L[m:, m:] = L22
+        self.cols = np.concatenate([self.cols, new])
+        self.XA = np.asfortranarray(np.hstack([self.XA, Xn]))
+        self.L = L
+        return True
+
+    def step(self, w, r, a, b, c, l2, active):
+        """Move ``w[active]`` (and ``r``) towards the restricted minimiser.
+
+        Returns the step length taken (1: the restricted problem is solved),
+        or 0 when no step was taken.
+        """
+        try:
+            with np.errstate(all="ignore"):
+                self._factor(active, l2)
+        except (np.linalg.LinAlgError, ValueError):
+            self.L = None
+            return 0.0
+        A = self.cols
+        n = self.n
+        wA, aA, bA, cA, l2A = w[A], a[A], b[A], c[A], l2[A]
+        with np.errstate(all="ignore"):
+            grad = (-(self.XA.T @ r) / n + aA * np.sign(wA)
+                    + bA * np.sign(wA - cA) + l2A * wA)
+            d = -scipy.linalg.cho_solve((self.L, True), grad, check_finite=False)
+            # Longest step keeping every coordinate on its closed piece.
+            t = 1.0
+            for kink in (0.0, cA):
+                ratio = (kink - wA) / d
+                ahead = ratio[(ratio > 0) & (ratio < t)]
+                if ahead.size:
+                    t = ahead.min()
+            new = wA + t * d
+        if not np.all(np.isfinite(new)):
+            return 0.0
+        # Coordinates the cut step brings onto a kink land exactly on it.
+        if t < 1.0:
+            hit0 = np.abs(new) <= 1e-12 * np.abs(wA) + 1e-300
+            hitc = np.abs(new - cA) <= 1e-12 * np.abs(wA - cA) + 1e-300
+            new[hit0] = 0.0
+            new[hitc & ~hit0] = cA[hitc & ~hit0]
+        r_new = r - self.XA @ (new - wA)
+
+        def objective(res, v):
+            return (0.5 * (res @ res) / n + aA @ np.abs(v) + bA @ np.abs(v - cA)
+                    + 0.5 * l2A @ (v * v))
+
+        if not objective(r_new, new) < objective(r, wA):
+            return 0.0
+        w[A] = new
+        r[:] = r_new
+        return t
 
 
 def _kkt_scale(datafit):
