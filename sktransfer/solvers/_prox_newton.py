@@ -192,10 +192,11 @@ class GLMPathProblem:
             self.intercept = null_intercept
         self.omega = datafit.weights / n_samples
         self.design = _kernel_design(X)
-        # Linear predictor and gradient at the current solution, kept
-        # between calls of run (filled by the kernel on the first one).
-        self._eta = np.empty(n_samples)
-        self._full_grad = np.empty(n_features)
+        # Linear predictor, gradients and column norms at the current
+        # solution, kept between calls of run (filled by the kernel on the
+        # first one; see glm_path).
+        self._row_state = np.empty((2, n_samples))
+        self._col_state = np.empty((3, n_features))
         self._state_ready = False
         self._last_alpha = float("nan")
 
@@ -220,7 +221,7 @@ class GLMPathProblem:
             dense, data, indices, indptr, is_sparse, self.datafit.y, self.omega,
             self.datafit.offset_, int(self.datafit.family_code), alphas, self.a,
             self.b, self.c, self.l2, self.fit_intercept, self.coef,
-            self.intercept, self._eta, self._full_grad, self._state_ready,
+            self.intercept, self._row_state, self._col_state, self._state_ready,
             self._last_alpha,
             float(solver.tol), self.scale, int(solver.max_iter),
             int(solver.max_epochs), 100, self.loss_null, self.loss_saturated,
