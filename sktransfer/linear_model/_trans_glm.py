@@ -200,9 +200,9 @@ class _BaseTransGLM(BaseEstimator):
 
         def run(task, seed):
             r, i, rows, test = task
-            with single_blas_thread():
-                coef, intercept, _, _ = self._fit_cv(
-                    glm, rows, self.lambda_detection, seed=seed)
+            # BLAS is already limited to one thread by fit (process-wide).
+            coef, intercept, _, _ = self._fit_cv(glm, rows, self.lambda_detection,
+                                                 seed=seed)
             eta = _linear_predictor(data.X[test], coef, intercept)
             w = None if data.weights is None else data.weights[test]
             return r, i, validation_loss(family, data.y[test], eta, w)
