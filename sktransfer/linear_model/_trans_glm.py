@@ -61,6 +61,30 @@ class _BaseTransGLM(BaseEstimator):
 
     _family = None  # set by fit from the subclass
 
+    def __init__(self, transfer_sources="auto", l1_ratio=1.0, standardize=True,
+                 fit_intercept=True, lambda_transfer="lambda_1se",
+                 lambda_debias="lambda_min", lambda_detection="lambda_1se", cv=10,
+                 detection_folds=3, C0=2.0, n_alphas=100, alpha_min_ratio=None,
+                 cv_patience=10, tol=1e-4, max_iter=50, n_jobs=None,
+                 random_state=None):
+        self.transfer_sources = transfer_sources
+        self.l1_ratio = l1_ratio
+        self.standardize = standardize
+        self.fit_intercept = fit_intercept
+        self.lambda_transfer = lambda_transfer
+        self.lambda_debias = lambda_debias
+        self.lambda_detection = lambda_detection
+        self.cv = cv
+        self.detection_folds = detection_folds
+        self.C0 = C0
+        self.n_alphas = n_alphas
+        self.alpha_min_ratio = alpha_min_ratio
+        self.cv_patience = cv_patience
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
     # -- fitting ----------------------------------------------------------------
     def _fit(self, X, y, sample_weight, sample_domain):
         domain = check_sample_domain(sample_domain, X.shape[0])
@@ -518,24 +542,16 @@ class TransGLMRegressor(RegressorMixin, _BaseTransGLM):
                  detection_folds=3, C0=2.0, n_alphas=100, alpha_min_ratio=None,
                  cv_patience=10, tol=1e-4, max_iter=50, n_jobs=None,
                  random_state=None):
+        super().__init__(
+            transfer_sources=transfer_sources, l1_ratio=l1_ratio,
+            standardize=standardize, fit_intercept=fit_intercept,
+            lambda_transfer=lambda_transfer, lambda_debias=lambda_debias,
+            lambda_detection=lambda_detection, cv=cv,
+            detection_folds=detection_folds, C0=C0, n_alphas=n_alphas,
+            alpha_min_ratio=alpha_min_ratio, cv_patience=cv_patience, tol=tol,
+            max_iter=max_iter, n_jobs=n_jobs, random_state=random_state,
+        )
         self.family = family
-        self.transfer_sources = transfer_sources
-        self.l1_ratio = l1_ratio
-        self.standardize = standardize
-        self.fit_intercept = fit_intercept
-        self.lambda_transfer = lambda_transfer
-        self.lambda_debias = lambda_debias
-        self.lambda_detection = lambda_detection
-        self.cv = cv
-        self.detection_folds = detection_folds
-        self.C0 = C0
-        self.n_alphas = n_alphas
-        self.alpha_min_ratio = alpha_min_ratio
-        self.cv_patience = cv_patience
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_jobs = n_jobs
-        self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, sample_domain=None):
@@ -615,30 +631,6 @@ class TransGLMClassifier(ClassifierMixin, _BaseTransGLM):
     )
 
     _family = "binomial"
-
-    def __init__(self, transfer_sources="auto", l1_ratio=1.0, standardize=True,
-                 fit_intercept=True, lambda_transfer="lambda_1se",
-                 lambda_debias="lambda_min", lambda_detection="lambda_1se", cv=10,
-                 detection_folds=3, C0=2.0, n_alphas=100, alpha_min_ratio=None,
-                 cv_patience=10, tol=1e-4, max_iter=50, n_jobs=None,
-                 random_state=None):
-        self.transfer_sources = transfer_sources
-        self.l1_ratio = l1_ratio
-        self.standardize = standardize
-        self.fit_intercept = fit_intercept
-        self.lambda_transfer = lambda_transfer
-        self.lambda_debias = lambda_debias
-        self.lambda_detection = lambda_detection
-        self.cv = cv
-        self.detection_folds = detection_folds
-        self.C0 = C0
-        self.n_alphas = n_alphas
-        self.alpha_min_ratio = alpha_min_ratio
-        self.cv_patience = cv_patience
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_jobs = n_jobs
-        self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, sample_domain=None):
