@@ -181,19 +181,25 @@ class WorkingSetCD:
                     tol_in, self.anderson_k,
                 )
             else:
-                pieces = None if newton is None else _pieces(w[ws], c[ws])
+                if newton is not None:
+                    w_ws, c_ws = w[ws], c[ws]
+                    was_off = (w_ws != 0) & (w_ws != c_ws)
+                    pieces = _pieces(w_ws[was_off], c_ws[was_off])
                 epochs = inner_solve_dense(
                     datafit.X, w, state, datafit.lipschitz, a, b, c, l2, ws,
                     inv_n, self.max_epochs, tol_in, self.anderson_k,
                 )
                 n_epochs += epochs
+                # Settled: every coordinate that was off the kinks is still
+                # on its piece (coordinates may have left a kink and joined).
                 if (newton is not None and epochs < self.max_epochs
-                        and np.array_equal(pieces, _pieces(w[ws], c[ws]))):
+                        and np.array_equal(
+                            pieces, _pieces(w[ws][was_off], c_ws[was_off]))):
                     # Epochs per decade of KKT violation in this solve, plus
                     # two full-gradient checks per decade (each about p/m
                     # epochs of memory traffic).
-                    wws = w[ws]
-                    active = ws[(wws != 0) & (wws != c[ws])]
+                    w_ws = w[ws]
+                    active = ws[(w_ws != 0) & (w_ws != c_ws)]
                     decade = max(np.log10(kkt.max() / tol_in), 0.5)
                     rate = epochs / decade + 2 * free.size / ws.size
                     remaining = rate * np.log10(max(crit / self.tol, 1.0))
@@ -252,7 +258,7 @@ class _RestrictedNewton:
     Keeps the Cholesky factor ``L`` of ``H = X_A^T X_A / n + diag(l2_A)`` for
     the last set ``A`` (in factor order) with a float64 copy of ``X_A``; a
     later superset of ``A`` extends the factor by a block row instead of
-    refactorising.
+    refactorising (``X_A`` lives in a buffer with spare columns).
     """
 
     #: Cost model, in coordinate-descent epochs over ``A`` (one epoch reads
@@ -264,8 +270,12 @@ class _RestrictedNewton:
         self.X = datafit.X
         self.n = datafit.n_samples
         self.cols = np.empty(0, dtype=np.intp)
-        self.XA = None
-        self.L = None
+        self._XA = None  # (n, capacity) buffer, first m columns used
+        self.L = None    # (m, m), Fortran order (LAPACK takes it as is)
+
+    @property
+    def XA(self):
+        return self._XA[:, : self.cols.size]
 
     def _new_columns(self, active):
         """Columns of ``active`` outside the factor, or None to refactorise."""
@@ -288,19 +298,35 @@ class _RestrictedNewton:
             flops = k * m * self.n / 10 + k * m * m / 4 + k**3 / 12
         return flops / (2.0 * m * self.n) + self.OVERHEAD_EPOCHS
 
+    def _reserve(self, size):
+        """Room for ``size`` columns in the ``X_A`` buffer, keeping ``X_A``."""
+        if self._XA is not None and self._XA.shape[1] >= size:
+            return
+        XA = np.empty((self.n, max(size + size // 4, 16)), order="F")
+        if self._XA is not None:
+            XA[:, : self.cols.size] = self.XA
+        self._XA = XA
+
     def _factor(self, active, l2):
         new = self._new_columns(active)
         if new is not None and new.size == 0:
             return True
         n = self.n
         if new is None:
-            XA = np.asfortranarray(self.X[:, active], dtype=np.float64)
+            self.L = None
+            self.cols = np.empty(0, dtype=np.intp)
+            self._reserve(active.size)
+            m = active.size
+            XA = self._XA[:, :m]
+            XA[:] = self.X[:, active]
             H = XA.T @ XA
             H /= n
             H[np.diag_indices_from(H)] += l2[active]
-            L = scipy.linalg.cholesky(H, lower=True, check_finite=False)
-            self.cols, self.XA, self.L = active.copy(), XA, L
+            self.L = np.asfortranarray(
+                scipy.linalg.cholesky(H, lower=True, check_finite=False))
+            self.cols = active.copy()
             return True
+        m, k = self.cols.size, new.size
         Xn = np.asfortranarray(self.X[:, new], dtype=np.float64)
         H12 = self.XA.T @ Xn / n
         H22 = Xn.T @ Xn / n
@@ -309,14 +335,14 @@ class _RestrictedNewton:
                                             check_finite=False)
         L22 = scipy.linalg.cholesky(H22 - L12.T @ L12, lower=True,
                                     check_finite=False)
-        m, k = self.cols.size, new.size
-        L = np.zeros((m + k, m + k))
+        L = np.zeros((m + k, m + k), order="F")
         L[:m, :m] = self.L
         L[m:, :m] = L12.T
         L[m:, m:] = L22
-        self.cols = np.concatenate([self.cols, new])
-        self.XA = np.asfortranarray(np.hstack([self.XA, Xn]))
+        self._reserve(m + k)
+        self._XA[:, m:m + k] = Xn
         self.L = L
+        self.cols = np.concatenate([self.cols, new])
         return True
 
     def step(self, w, r, a, b, c, l2, active):
@@ -330,6 +356,7 @@ class _RestrictedNewton:
                 self._factor(active, l2)
         except (np.linalg.LinAlgError, ValueError):
             self.L = None
+            self.cols = np.empty(0, dtype=np.intp)
             return 0.0
         A = self.cols
         n = self.n
