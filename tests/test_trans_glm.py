@@ -265,3 +265,19 @@ def test_path_in_pieces_equals_path_in_one_call():
     parts = [pieces.run(alphas[:7]), pieces.run(alphas[7:19]), pieces.run(alphas[19:])]
     coefs = np.vstack([part.coefs for part in parts])
     np.testing.assert_allclose(coefs, full.coefs, atol=1e-10)
+
+
+def test_auto_selecting_nothing_equals_target_only():
+    rng = np.random.default_rng(15)
+    X, y = _glm_data("gaussian", seed=15, n=60, p=10)
+    X_s = rng.standard_normal((60, 10))
+    y_s = -3 * X_s[:, 0] + rng.standard_normal(60)  # signal reversed
+    X_all, y_all, domain = stack_domains((X, y), [(X_s, y_s)])
+    auto = TransGLMRegressor(C0=0.0, cv=5, random_state=4).fit(
+        X_all, y_all, sample_domain=domain)
+    none = TransGLMRegressor(transfer_sources=None, cv=5, random_state=4).fit(
+        X_all, y_all, sample_domain=domain)
+    assert auto.selected_sources_.size == 0
+    assert auto.source_losses_[0] > auto.threshold_
+    np.testing.assert_array_equal(auto.coef_, none.coef_)
+    assert auto.intercept_ == none.intercept_

@@ -21,7 +21,7 @@ def make_glm_transfer(
     n_target=200,
     n_source=100,
     n_sources=5,
-    n_transferable=5,
+    n_transferable=None,
     h=5,
     n_nonzero=5,
     n_features=500,
@@ -58,8 +58,9 @@ def make_glm_transfer(
         Rows per source (one value for all, or one per source).
     n_sources : int, default=5
         Number of sources ``K``.
-    n_transferable : int, default=5
-        Number of transferable sources (the first ones).
+    n_transferable : int, default=None
+        Number of transferable sources (the first ones); all of them by
+        default (glmtrans's ``Ka = K``).
     h : float, default=5
         ``ℓ1`` distance of transferable sources from ``β``.
     n_nonzero : int, default=5
@@ -93,6 +94,8 @@ def make_glm_transfer(
     check_choice(family, "family", {"gaussian", "binomial", "poisson"})
     n_target = check_int(n_target, "n_target", 1)
     K = check_int(n_sources, "n_sources", 0)
+    if n_transferable is None:
+        n_transferable = K
     n_transferable = check_int(n_transferable, "n_transferable", 0)
     if n_transferable > K:
         raise ValueError(f"n_transferable={n_transferable} exceeds n_sources={K}.")

@@ -117,8 +117,7 @@ def desparsified_glm(
         known constant in ``η``.
     family : {"gaussian", "binomial", "poisson"}
         Canonical-link GLM family.
-    X_pooled : {array-like, sparse matrix} of shape (n_pooled, n_features), \
-            default=None
+    X_pooled : {array-like, sparse matrix} of shape (n_pooled, n_features)
         Rows of the nodewise lassos: the target rows stacked with the rows of
         the (transferable) sources, as in Tian & Feng's Algorithm 3. ``None``
         uses ``X_target`` (the plain desparsified lasso of van de Geer et
@@ -127,8 +126,7 @@ def desparsified_glm(
         Non-negative target weights (rescaled to mean 1); ``None``: ones.
     offset : array-like of shape (n_target,), default=None
         Target offsets ``o_i`` added to ``η``; ``None``: zeros.
-    sample_weight_pooled, offset_pooled : array-like of shape (n_pooled,), \
-            default=None
+    sample_weight_pooled, offset_pooled : array-like of shape (n_pooled,)
         The same for the pooled rows. When ``X_pooled`` is None they must be
         None and the target's are used; otherwise ``None`` means ones/zeros.
     fit_intercept : bool, default=True

@@ -114,11 +114,14 @@ class _BaseTransGLM(BaseEstimator):
         self.target_loss_ = None
         self.target_loss_sd_ = None
         self.threshold_ = None
+        # The final steps' folds are drawn first, so that they do not depend
+        # on whether (or how much) detection consumed the generator.
+        final_seeds = self._rng.randint(np.iinfo(np.int32).max, size=2)
         with single_blas_thread():
             chosen = self._choose_sources(labels, family)
             self.selected_sources_ = np.asarray(chosen, dtype=labels.dtype)
-            pooled, debias, lambdas, n_newton = self._two_step(target, chosen,
-                                                               family)
+            pooled, debias, lambdas, n_newton = self._two_step(
+                target, chosen, family, final_seeds)
         self.n_iter_ = max(n_newton, 1)
         (self.coef_pooled_, self.intercept_pooled_) = pooled
         (self.delta_, self.intercept_delta_) = debias
@@ -187,11 +190,10 @@ class _BaseTransGLM(BaseEstimator):
         return (path.coefs[-1].copy(), float(path.intercepts[-1]),
                 float(alphas[-1]), int(path.n_iter.sum()))
 
-    def _two_step(self, target, chosen, family):
+    def _two_step(self, target, chosen, family, seeds):
         """Transferring step on ``target ∪ chosen``, debiasing step on the target."""
         data = self._data
         p = data.X.shape[1]
-        seeds = self._rng.randint(np.iinfo(np.int32).max, size=2)
         if chosen:
             rows = np.concatenate([target] + [np.flatnonzero(data.domain == k)
                                               for k in chosen])
@@ -423,10 +425,11 @@ _COMMON_PARAMS = """
     alpha_min_ratio : float, default=None
         Last level over the first; 0.01 if ``n < p`` else 1e-4 (glmnet).
     cv_patience : int or None, default=10
-        Cross-validation stops descending the grid once this many
-        consecutive levels have a mean held-out loss more than one standard
-        error above the best so far (``lambda_1se`` cannot move past that
-        point); ``None`` evaluates the whole grid, as ``cv.glmnet`` does.
+        Early stopping of each cross-validation: the folds stop descending
+        the grid (checked every 5 levels) once the mean held-out loss has
+        not reached a new minimum for this many levels; for a unimodal
+        curve neither ``lambda_min`` nor ``lambda_1se`` can change past that
+        point. ``None`` evaluates the whole grid, as ``cv.glmnet`` does.
     tol : float, default=1e-4
         Relative KKT tolerance of each fit
         (:class:`~sktransfer.solvers.ProxNewton`).
