@@ -39,8 +39,16 @@ def _kkt(datafit, penalty, w):
 
 @pytest.fixture
 def count_steps(monkeypatch):
+    """Counts Newton steps; the cost model is bypassed (every settled solve
+    takes a step when the factor can exist) to exercise the steps often."""
     calls = []
     step = wscd._RestrictedNewton.step
+    cost = wscd._RestrictedNewton.cost
+
+    def free(self, active, l2):
+        return 0.0 if np.isfinite(cost(self, active, l2)) else np.inf
+
+    monkeypatch.setattr(wscd._RestrictedNewton, "cost", free)
 
     def counting(self, *args):
         t = step(self, *args)
@@ -78,8 +86,39 @@ def test_newton_reaches_the_optimum(seed, kind, fit_intercept, weighted,
     p_newton = _objective(datafit, penalty, with_newton.coef)
     p_plain = _objective(datafit, penalty, plain.coef)
     assert abs(p_newton - p_plain) <= 1e-11 * p_plain
-    # the Newton tail needs far fewer epochs than coordinate descent alone
+    # the Newton tail needs fewer epochs than coordinate descent alone
     assert with_newton.n_epochs < plain.n_epochs
+
+
+def test_cost_model_takes_newton_steps_on_a_hard_tail():
+    # hundreds of correlated off-kink coordinates, a dense source, tight tol
+    rng = np.random.default_rng(0)
+    n, p = 250, 800
+    X = rng.standard_normal((n, p))
+    beta = np.zeros(p)
+    beta[rng.choice(p, 30, replace=False)] = rng.uniform(0.5, 2.0, 30)
+    y = X @ beta + rng.standard_normal(n)
+    source = beta + 0.05 * rng.standard_normal(p)
+    datafit = Quadratic(fit_intercept=False).initialize(X, y)
+    lam = alpha_max(datafit, TransferL1(1.0, 0.5, source))[0] / 10
+    penalty = TransferL1(lam, 0.5, source)
+    steps = []
+    step = wscd._RestrictedNewton.step
+
+    def counting(self, *args):
+        steps.append(step(self, *args))
+        return steps[-1]
+
+    wscd._RestrictedNewton.step = counting
+    try:
+        res = WorkingSetCD(tol=1e-10, max_iter=500).solve_initialized(
+            datafit, penalty)
+    finally:
+        wscd._RestrictedNewton.step = step
+    assert res.converged and steps
+    plain = WorkingSetCD(tol=1e-10, max_iter=500, newton=False).solve_initialized(
+        datafit, penalty)
+    assert res.n_epochs < plain.n_epochs
 
 
 def test_newton_on_float32_design(count_steps):

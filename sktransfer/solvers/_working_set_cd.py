@@ -167,7 +167,7 @@ class WorkingSetCD:
             flat = previous_primal - opt.primal <= ROUNDING * abs(opt.primal)
             stalled = stalled + 1 if flat and crit >= 0.9 * best_crit else 0
             previous_primal = opt.primal
-            best_crit = min(best_crit, crit)
+            previous_crit, best_crit = best_crit, min(best_crit, crit)
             if stalled >= MAX_STALLED_ITERATIONS:
                 return self._result(datafit, w, it, n_epochs, crit, opt, False)
             ws = self._working_set(w, c, kkt, free)
@@ -195,15 +195,19 @@ class WorkingSetCD:
                 if (newton is not None and epochs < self.max_epochs
                         and np.array_equal(
                             pieces, _pieces(w[ws][was_off], c_ws[was_off]))):
-                    # Epochs per decade of KKT violation in this solve, plus
-                    # two full-gradient checks per decade (each about p/m
-                    # epochs of memory traffic).
+                    # Cost of the tail, in epochs: this outer iteration (its
+                    # epochs and a full gradient, about p/m epochs of memory
+                    # traffic) per decade the criterion fell in the last
+                    # one, times the decades left. Newton must cost at most
+                    # half of it (a step on a wrong pattern is wasted).
                     w_ws = w[ws]
                     active = ws[(w_ws != 0) & (w_ws != c_ws)]
-                    decade = max(np.log10(kkt.max() / tol_in), 0.5)
-                    rate = epochs / decade + 2 * free.size / ws.size
-                    remaining = rate * np.log10(max(crit / self.tol, 1.0))
-                    if newton.cost(active, l2) < remaining:
+                    fell = (np.log10(previous_crit / crit)
+                            if previous_crit > crit else 0.0)
+                    per_iteration = epochs + free.size / ws.size
+                    remaining = (per_iteration / min(max(fell, 0.25), 2.0)
+                                 * np.log10(max(crit / self.tol, 1.0)))
+                    if 2 * newton.cost(active, l2) < remaining:
                         newton.step(w, state, a, b, c, l2, active)
         opt = optimality(datafit, penalty, w, state=state,
                          coefficients=coefficients)
@@ -262,9 +266,12 @@ class _RestrictedNewton:
     """
 
     #: Cost model, in coordinate-descent epochs over ``A`` (one epoch reads
-    #: ``X_A`` twice at memory speed): BLAS products run ~10x faster per
-    #: multiply-add, a factorisation ~2x; plus a fixed overhead.
+    #: ``X_A`` twice at memory speed), measured with single-threaded
+    #: OpenBLAS: a Gram product runs ~5x faster per multiply-add, a
+    #: factorisation about as fast; plus a fixed overhead (copies, solves,
+    #: Python) of a few epochs and ~3e5 multiply-adds.
     OVERHEAD_EPOCHS = 2.0
+    OVERHEAD_FLOPS = 3e5
 
     def __init__(self, datafit):
         self.X = datafit.X
@@ -292,10 +299,11 @@ class _RestrictedNewton:
             return np.inf
         new = self._new_columns(active)
         if new is None:
-            flops = m * m * self.n / 10 + m**3 / 12
+            flops = m * m * self.n / 5 + m**3 / 6
         else:
             k = new.size
-            flops = k * m * self.n / 10 + k * m * m / 4 + k**3 / 12
+            flops = k * m * self.n / 5 + k * m * m / 2 + k**3 / 6
+        flops += self.OVERHEAD_FLOPS
         return flops / (2.0 * m * self.n) + self.OVERHEAD_EPOCHS
 
     def _reserve(self, size):
