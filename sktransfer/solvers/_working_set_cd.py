@@ -326,7 +326,8 @@ class _RestrictedNewton:
             self._reserve(active.size)
             m = active.size
             XA = self._XA[:, :m]
-            XA[:] = self.X[:, active]
+            # Rows of the C-ordered X^T: a contiguous gather (X is Fortran).
+            XA[:] = self.X.T[active].T
             H = XA.T @ XA
             H /= n
             H[np.diag_indices_from(H)] += l2[active]
