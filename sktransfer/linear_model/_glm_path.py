@@ -141,13 +141,14 @@ class GLMProblem:
         self.tol = tol
         self.max_iter = max_iter
 
-    def prepare(self, X, y, sample_weight=None, offset=None):
-        """The solver's prepared problem for ``(X, y)``."""
+    def prepare(self, X, y, sample_weight=None, offset=None, tol=None):
+        """The solver's prepared problem for ``(X, y)`` (``tol`` overrides)."""
         scales = column_scales(X, sample_weight) if self.standardize else None
         datafit = FAMILIES[self.family](sample_weight=sample_weight, offset=offset,
                                         fit_intercept=self.fit_intercept)
         penalty = ElasticNet(1.0, self.l1_ratio, weights=scales)
-        solver = ProxNewton(max_iter=self.max_iter, tol=self.tol)
+        solver = ProxNewton(max_iter=self.max_iter,
+                            tol=self.tol if tol is None else tol)
         return solver.prepare(X, y, datafit, penalty)
 
     def alpha_max(self, problem):
@@ -169,7 +170,8 @@ def default_alpha_min_ratio(n_samples, n_features):
 
 
 def cross_validate_glm(glm, X, y, folds, alphas, *, sample_weight=None,
-                       offset=None, patience=10, chunk=5):
+                       offset=None, patience=10, chunk=5, tol=None,
+                       executor=None):
     """K-fold cross-validation of a penalised GLM along ``alphas``.
 
     Every fold solves the path on its training rows with warm starts, and
@@ -190,6 +192,11 @@ def cross_validate_glm(glm, X, y, folds, alphas, *, sample_weight=None,
     sample_weight, offset : ndarray or None
     patience : int or None
     chunk : int
+    tol : float, default=None
+        Tolerance of the fold fits (``glm.tol`` by default).
+    executor : concurrent.futures.Executor, default=None
+        Runs the folds of each chunk concurrently (the kernel releases the
+        GIL); sequential without one.
 
     Returns
     -------
@@ -203,7 +210,7 @@ def cross_validate_glm(glm, X, y, folds, alphas, *, sample_weight=None,
     for f, (train, test) in enumerate(folds):
         w_train = None if sample_weight is None else sample_weight[train]
         o_train = None if offset is None else offset[train]
-        problems.append(glm.prepare(X[train], y[train], w_train, o_train))
+        problems.append(glm.prepare(X[train], y[train], w_train, o_train, tol))
         w_test = None if sample_weight is None else sample_weight[test]
         base = 0.0 if offset is None else offset[test][:, None]
         held_out.append((X[test], y[test], w_test, base))
@@ -211,8 +218,13 @@ def cross_validate_glm(glm, X, y, folds, alphas, *, sample_weight=None,
     n_done = 0
     while n_done < n_alphas:
         stop = min(n_done + chunk, n_alphas)
+        levels = alphas[n_done:stop]
+        if executor is None:
+            paths = [problem.run(levels) for problem in problems]
+        else:
+            paths = list(executor.map(lambda problem: problem.run(levels), problems))
         for f, (X_test, y_test, w_test, base) in enumerate(held_out):
-            path = problems[f].run(alphas[n_done:stop])
+            path = paths[f]
             etas = np.asarray(X_test @ path.coefs.T) + path.intercepts + base
             losses[f, n_done:stop] = _deviance_half(glm.family, y_test, etas,
                                                     w_test)

@@ -1,11 +1,12 @@
 """Trans-GLM (Tian & Feng, JASA 2023): transfer learning for sparse GLMs."""
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -158,9 +159,11 @@ class _BaseTransGLM(BaseEstimator):
             fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter,
         )
 
-    def _fit_cv(self, glm, rows, rule, offset=None, seed=None):
+    def _fit_cv(self, glm, rows, rule, offset=None, seed=None, executor=None):
         """Penalised GLM on ``rows`` with ``λ`` from ``rule``.
 
+        The cross-validation fits stop at ``10·tol`` (the choice of ``λ``
+        does not move at that accuracy), the final fit at ``tol``.
         Returns ``(coef, intercept, alpha, n_newton)``.
         """
         data = self._data
@@ -175,7 +178,8 @@ class _BaseTransGLM(BaseEstimator):
             n_folds = min(self.cv, rows.size)
             folds = list(KFold(n_folds, shuffle=True, random_state=seed).split(X))
             cv = cross_validate_glm(glm, X, y, folds, alphas, sample_weight=w,
-                                    offset=offset, patience=self.cv_patience)
+                                    offset=offset, patience=self.cv_patience,
+                                    tol=10 * self.tol, executor=executor)
             alphas = alphas[: cv.index(rule) + 1]
         else:
             alphas = np.append(alphas[alphas > rule], rule)
@@ -192,19 +196,27 @@ class _BaseTransGLM(BaseEstimator):
 
     def _two_step(self, target, chosen, family, seeds):
         """Transferring step on ``target ∪ chosen``, debiasing step on the target."""
+        n_threads = effective_n_jobs(self.n_jobs)
+        if n_threads > 1:
+            with ThreadPoolExecutor(n_threads) as executor:
+                return self._two_step_with(target, chosen, family, seeds, executor)
+        return self._two_step_with(target, chosen, family, seeds, None)
+
+    def _two_step_with(self, target, chosen, family, seeds, executor):
         data = self._data
         p = data.X.shape[1]
         if chosen:
             rows = np.concatenate([target] + [np.flatnonzero(data.domain == k)
                                               for k in chosen])
             w, w0, lam_w, n_w = self._fit_cv(self._glm(family), rows,
-                                             self.lambda_transfer, seed=seeds[0])
+                                             self.lambda_transfer, seed=seeds[0],
+                                             executor=executor)
             offset = _linear_predictor(data.X[target], w, w0)
         else:
             w, w0, lam_w, n_w, offset = np.zeros(p), 0.0, None, 0, None
         delta, d0, lam_d, n_d = self._fit_cv(self._glm(family, debias=True), target,
                                              self.lambda_debias, offset=offset,
-                                             seed=seeds[1])
+                                             seed=seeds[1], executor=executor)
         lambdas = {"transfer": lam_w, "debias": lam_d}
         return (w, w0), (delta, d0), lambdas, n_w + n_d
 
@@ -431,12 +443,15 @@ _COMMON_PARAMS = """
         curve neither ``lambda_min`` nor ``lambda_1se`` can change past that
         point. ``None`` evaluates the whole grid, as ``cv.glmnet`` does.
     tol : float, default=1e-4
-        Relative KKT tolerance of each fit
-        (:class:`~sktransfer.solvers.ProxNewton`).
+        Relative KKT tolerance of each final fit
+        (:class:`~sktransfer.solvers.ProxNewton`); the cross-validation fits
+        that choose ``λ`` stop at ``10·tol``.
     max_iter : int, default=50
         Newton steps per working set.
     n_jobs : int, default=None
-        Threads for the detection fits (joblib; ``-1`` uses all cores).
+        Threads for the detection fits and for the folds of the final
+        cross-validations (the solver releases the GIL; ``-1`` uses all
+        cores).
     random_state : int, RandomState instance or None, default=None
         Seed of the detection split and the cross-validation folds.
 """
