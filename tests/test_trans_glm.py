@@ -281,3 +281,26 @@ def test_auto_selecting_nothing_equals_target_only():
     assert auto.source_losses_[0] > auto.threshold_
     np.testing.assert_array_equal(auto.coef_, none.coef_)
     assert auto.intercept_ == none.intercept_
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binomial"])
+def test_cv_early_stop_keeps_the_full_grid_choice(family):
+    from sklearn.model_selection import KFold
+
+    from sktransfer.linear_model._glm_path import cross_validate_glm
+
+    X, y = _glm_data(family, seed=16, n=150, p=40)
+    glm = GLMProblem(family, tol=1e-6)
+    alphas = glm.grid(glm.prepare(X, y), 60, 0.01)
+    folds = list(KFold(5, shuffle=True, random_state=0).split(X))
+    full = cross_validate_glm(glm, X, y, folds, alphas, patience=None)
+    early = cross_validate_glm(glm, X, y, folds, alphas, patience=5)
+    assert full.n_evaluated == 60 and early.n_evaluated < 60
+    assert early.index_min == full.index_min
+    assert early.index_1se == full.index_1se
+    np.testing.assert_allclose(early.cv_mean[:early.n_evaluated],
+                               full.cv_mean[:early.n_evaluated])
+    # lambda_1se: the largest level within one SE of the minimum.
+    best = full.index_min
+    within = full.cv_mean[:best + 1] <= full.cv_mean[best] + full.cv_se[best]
+    assert full.index_1se == np.flatnonzero(within)[0]

@@ -170,7 +170,7 @@ def default_alpha_min_ratio(n_samples, n_features):
 
 
 def cross_validate_glm(glm, X, y, folds, alphas, *, sample_weight=None,
-                       offset=None, patience=10, chunk=5, tol=None,
+                       offset=None, patience=5, chunk=5, tol=None,
                        executor=None):
     """K-fold cross-validation of a penalised GLM along ``alphas``.
 

@@ -66,7 +66,7 @@ class _BaseTransGLM(BaseEstimator):
                  fit_intercept=True, lambda_transfer="lambda_1se",
                  lambda_debias="lambda_min", lambda_detection="lambda_1se", cv=10,
                  detection_folds=3, C0=2.0, n_alphas=100, alpha_min_ratio=None,
-                 cv_patience=10, tol=1e-4, max_iter=50, n_jobs=None,
+                 cv_patience=5, tol=1e-4, max_iter=50, n_jobs=None,
                  random_state=None):
         self.transfer_sources = transfer_sources
         self.l1_ratio = l1_ratio
@@ -436,12 +436,14 @@ _COMMON_PARAMS = """
         an all-zero fit).
     alpha_min_ratio : float, default=None
         Last level over the first; 0.01 if ``n < p`` else 1e-4 (glmnet).
-    cv_patience : int or None, default=10
+    cv_patience : int or None, default=5
         Early stopping of each cross-validation: the folds stop descending
         the grid (checked every 5 levels) once the mean held-out loss has
         not reached a new minimum for this many levels; for a unimodal
         curve neither ``lambda_min`` nor ``lambda_1se`` can change past that
-        point. ``None`` evaluates the whole grid, as ``cv.glmnet`` does.
+        point (on the Tian–Feng designs, p = 300, the choice equalled the
+        full grid's in 119 of 120 cross-validations, with 5 as with 10).
+        ``None`` evaluates the whole grid, as ``cv.glmnet`` does.
     tol : float, default=1e-4
         Relative KKT tolerance of each final fit
         (:class:`~sktransfer.solvers.ProxNewton`); the cross-validation fits
@@ -558,7 +560,7 @@ class TransGLMRegressor(RegressorMixin, _BaseTransGLM):
                  standardize=True, fit_intercept=True, lambda_transfer="lambda_1se",
                  lambda_debias="lambda_min", lambda_detection="lambda_1se", cv=10,
                  detection_folds=3, C0=2.0, n_alphas=100, alpha_min_ratio=None,
-                 cv_patience=10, tol=1e-4, max_iter=50, n_jobs=None,
+                 cv_patience=5, tol=1e-4, max_iter=50, n_jobs=None,
                  random_state=None):
         super().__init__(
             transfer_sources=transfer_sources, l1_ratio=l1_ratio,
