@@ -39,6 +39,7 @@ are empty arrays).
 import numpy as np
 from numba import njit
 
+from ._coordinate_descent import _dense_col_dot, _sparse_col_dot
 from ._prox import coordinate_update, subdiff_distance_two_kink
 
 GAUSSIAN = 0
@@ -51,27 +52,11 @@ _EXP_CAP = 700.0
 _FASTMATH = {"reassoc", "contract", "nsz"}
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _dense_dot(X, j, v):
-    acc = 0.0
-    for i in range(X.shape[0]):
-        acc += X[i, j] * v[i]
-    return acc
-
-
-@njit(cache=True)
-def _sparse_dot(data, indices, indptr, j, v):
-    acc = 0.0
-    for k in range(indptr[j], indptr[j + 1]):
-        acc += data[k] * v[indices[k]]
-    return acc
-
-
 @njit(cache=True)
 def _col_dot(X, data, indices, indptr, sparse, j, v):
     if sparse:
-        return _sparse_dot(data, indices, indptr, j, v)
-    return _dense_dot(X, j, v)
+        return _sparse_col_dot(data, indices, indptr, j, v)
+    return _dense_col_dot(X, j, v)
 
 
 @njit(cache=True)

@@ -83,7 +83,8 @@ class Quadratic:
         if self.sparse:
             X = X.tocsc() if X.format != "csc" else X
             col_sums, col_sq_sums = sparse_weighted_column_stats(
-                X.data, X.indices, X.indptr, weights
+                X.data, X.indices, X.indptr,
+                np.empty(0) if self.sample_weight is None else weights,
             )
         if self.fit_intercept:
             self.y_offset = float(weights @ y / n)
