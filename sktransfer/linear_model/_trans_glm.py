@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import check_sample_domain
+from ..utils._domains import check_sample_domain, source_labels
 from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
@@ -90,13 +90,7 @@ class _BaseTransGLM(BaseEstimator):
     def _fit(self, X, y, sample_weight, sample_domain):
         domain = check_sample_domain(sample_domain, X.shape[0])
         weights = check_sample_weight(sample_weight, X)
-        labels = np.unique(domain[domain > 0])
-        for label in labels:
-            if np.count_nonzero(domain == label) < 2:
-                raise ValueError(
-                    f"sample_domain: source {label} has a single row; each "
-                    "source needs at least 2."
-                )
+        labels = source_labels(domain)
         target = np.flatnonzero(domain < 0)
         if target.size < 3:
             raise ValueError(

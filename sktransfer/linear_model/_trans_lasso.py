@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..datafits import Quadratic
 from ..penalties import L1
 from ..solvers import WorkingSetCD
-from ..utils import check_sample_domain
+from ..utils._domains import check_sample_domain, source_labels
 from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
@@ -164,13 +164,7 @@ class TransLasso(RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=np.float64)
         domain = check_sample_domain(sample_domain, X.shape[0])
         weights = check_sample_weight(sample_weight, X)
-        labels = np.unique(domain[domain > 0])
-        for label in labels:
-            if np.count_nonzero(domain == label) < 2:
-                raise ValueError(
-                    f"sample_domain: source {label} has a single row; each "
-                    "source needs at least 2."
-                )
+        labels = source_labels(domain)
         self.sources_ = labels
         target = np.flatnonzero(domain < 0)
         if target.size < max(self.cv, 3):

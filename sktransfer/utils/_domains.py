@@ -69,6 +69,31 @@ def check_sample_domain(sample_domain, n_samples, *, require_target=True):
     return domain
 
 
+def source_labels(domain, min_rows=2):
+    """Sorted labels of the sources in a checked ``sample_domain``.
+
+    Parameters
+    ----------
+    domain : ndarray of int
+        Output of :func:`check_sample_domain`.
+    min_rows : int, default=2
+        Rows each source needs; a source with fewer raises ``ValueError``.
+
+    Returns
+    -------
+    ndarray
+        The distinct positive labels, increasing.
+    """
+    labels = np.unique(domain[domain > 0])
+    for label in labels:
+        if np.count_nonzero(domain == label) < min_rows:
+            raise ValueError(
+                f"sample_domain: source {label} has a single row; each source "
+                f"needs at least {min_rows}."
+            )
+    return labels
+
+
 def stack_domains(target, sources=()):
     """Stack a target and source data sets into ``(X, y, sample_domain)``.
 
