@@ -241,10 +241,12 @@ class WorkingSetCD:
         off_kink = (w != 0) & (w != c)
         n_off = int(np.count_nonzero(off_kink))
         # Take in at once every coordinate violating its KKT condition by
-        # more than a tenth of the worst: fewer outer iterations (each costs
-        # a full gradient) when the support is large.
+        # more than a tenth of the worst, and let the set grow to four times
+        # the off-kink coordinates: fewer outer iterations (each costs a full
+        # gradient) when the support is large (7 -> 6 on the sparse
+        # 10000x20000 benchmark at lambda_max/20; unchanged elsewhere).
         n_strong = int(np.count_nonzero(kkt[free] > 0.1 * kkt.max(initial=0.0)))
-        size = min(free.size, max(self.p0, 2 * n_off, n_strong))
+        size = min(free.size, max(self.p0, 4 * n_off, n_strong))
         scores = kkt[free].copy()
         scores[off_kink[free]] = np.inf
         candidates = np.flatnonzero(scores > 0)
