@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._validation import check_generator, check_int, check_real
+from ..utils._validation import check_generator, check_int, check_real
 
 # Magnitudes of the non-zero coefficients at the start and of every
 # coordinate that enters the support later: uniform on this interval, with a

@@ -4,7 +4,7 @@ import numpy as np
 from scipy.linalg import toeplitz
 from sklearn.utils import Bunch
 
-from ._validation import check_choice, check_generator, check_int, check_real
+from ..utils._validation import check_choice, check_generator, check_int, check_real
 
 #: Value of the non-zero target coefficients.
 SIGNAL = 0.5

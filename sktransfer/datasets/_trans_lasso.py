@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._validation import check_choice, check_generator, check_int, check_real
+from ..utils._validation import check_choice, check_generator, check_int, check_real
 
 
 def make_trans_lasso_regression(

@@ -4,7 +4,6 @@ Inference step of Trans-GLM (Tian & Feng, 2023, Algorithm 3), built on the
 desparsified GLM lasso of van de Geer, Bühlmann, Ritov & Dezeure (2014).
 """
 
-import numbers
 import warnings
 
 import numpy as np
@@ -19,6 +18,7 @@ from ..datafits import Quadratic
 from ..penalties import WeightedL1
 from ..solvers import WorkingSetCD
 from ..utils._threads import single_blas_thread
+from ..utils._validation import check_choice, check_int, check_real
 from ._results import DesparsifiedResult
 
 FAMILIES = ("gaussian", "binomial", "poisson")
@@ -212,7 +212,7 @@ def desparsified_glm(
     >>> res.conf_int().shape
     (5, 2)
     """
-    family = _check_family(family)
+    family = check_choice(family, "family", FAMILIES)
     fit_intercept = _check_bool(fit_intercept, "fit_intercept")
     level = _check_unit_interval(level, "level")
     if feature_names is None and hasattr(X_target, "columns"):
@@ -221,7 +221,7 @@ def desparsified_glm(
     n_target, n_features = X_target.shape
     y_target = _check_response(y_target, n_target, family, "y_target")
     coef = _check_vector(coef, n_features, "coef", what="X_target's columns")
-    intercept = _check_real(intercept, "intercept")
+    intercept = check_real(intercept, "intercept")
     w_target = _check_weights(sample_weight, n_target, "sample_weight")
     o_target = _check_offset(offset, n_target, "offset")
     if X_pooled is None:
@@ -243,15 +243,15 @@ def desparsified_glm(
     n_pooled = X_pool.shape[0]
     lambdas = _check_alpha_nodewise(alpha_nodewise, n_features, n_pooled)
     if scale is not None:
-        scale = _check_real(scale, "scale")
+        scale = check_real(scale, "scale")
         if scale <= 0:
             raise ValueError(f"scale must be positive, got {scale!r}.")
-    tol = _check_real(tol, "tol")
+    tol = check_real(tol, "tol")
     if tol <= 0:
         raise ValueError(f"tol must be positive, got {tol!r}.")
-    max_iter = _check_int(max_iter, "max_iter")
+    max_iter = check_int(max_iter, "max_iter", 1)
     if n_jobs is not None:
-        n_jobs = _check_int(n_jobs, "n_jobs", minimum=None)
+        n_jobs = check_int(n_jobs, "n_jobs", None)
         if n_jobs == 0:
             raise ValueError("n_jobs must be a non-zero integer or None.")
     if feature_names is None:
@@ -448,44 +448,14 @@ def _mean_and_curvature(family, eta, name):
 
 
 # -- validation
-def _check_family(family):
-    if not isinstance(family, str):
-        raise TypeError(
-            f"family must be one of {FAMILIES} (a string), got {family!r}."
-        )
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}.")
-    return family
-
-
 def _check_bool(value, name):
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be a bool, got {value!r}.")
     return bool(value)
 
 
-def _check_real(value, name):
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}.")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}.")
-    return value
-
-
-def _check_int(value, name, minimum=1):
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}.")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
-    return value
-
-
 def _check_unit_interval(value, name):
-    value = _check_real(value, name)
+    value = check_real(value, name)
     if not 0.0 < value < 1.0:
         raise ValueError(f"{name} must be in (0, 1), got {value!r}.")
     return value
@@ -550,7 +520,7 @@ def _check_alpha_nodewise(alpha, n_features, n_pooled):
         value = np.sqrt(np.log(max(n_features, 2)) / (2.0 * n_pooled))
         return np.full(n_features, value)
     if np.ndim(alpha) == 0:
-        value = _check_real(alpha, "alpha_nodewise")
+        value = check_real(alpha, "alpha_nodewise")
         if value < 0:
             raise ValueError(
                 f"alpha_nodewise must be non-negative, got {value!r}.")

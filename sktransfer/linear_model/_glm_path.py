@@ -19,13 +19,6 @@ from ..solvers import ProxNewton
 
 FAMILIES = {"gaussian": Gaussian, "binomial": Logistic, "poisson": Poisson}
 
-def check_family(family, allowed=tuple(FAMILIES)):
-    """Return ``family`` if it is one of ``allowed``, else raise ``ValueError``."""
-    if not isinstance(family, str) or family not in allowed:
-        raise ValueError(f"family must be one of {list(allowed)}, got {family!r}.")
-    return family
-
-
 def column_scales(X, sample_weight=None):
     """Weighted population standard deviation of each column (divisor ``Σw``).
 
@@ -232,7 +225,6 @@ def cross_validate_glm(glm, X, y, folds, alphas, *, sample_weight=None,
         mean, se = _cv_moments(losses[:, :n_done], fold_weights)
         if patience is not None and int(np.argmin(mean)) < n_done - patience:
             break
-    mean, se = _cv_moments(losses[:, :n_done], fold_weights)
     best = int(np.argmin(mean))
     within = np.flatnonzero(mean[: best + 1] <= mean[best] + se[best])
     cv_mean = np.full(n_alphas, np.inf)

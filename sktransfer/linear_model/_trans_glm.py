@@ -26,7 +26,6 @@ from ..utils._sklearn_compat import (
 from ..utils._threads import single_blas_thread
 from ._glm_path import (
     GLMProblem,
-    check_family,
     cross_validate_glm,
     default_alpha_min_ratio,
     validation_loss,
@@ -87,9 +86,9 @@ class _BaseTransGLM(BaseEstimator):
         self.random_state = random_state
 
     # -- fitting ----------------------------------------------------------------
-    def _fit(self, X, y, sample_weight, sample_domain):
+    def _fit(self, X, y, weights, sample_domain):
+        """Shared fit on validated ``X``, ``y`` and checked ``weights``."""
         domain = check_sample_domain(sample_domain, X.shape[0])
-        weights = check_sample_weight(sample_weight, X)
         labels = source_labels(domain)
         target = np.flatnonzero(domain < 0)
         if target.size < 3:
@@ -587,13 +586,14 @@ class TransGLMRegressor(RegressorMixin, _BaseTransGLM):
         -------
         self : TransGLMRegressor
         """
-        self._family = check_family(self.family, ("gaussian", "poisson"))
+        self._family = self.family  # validated by _parameter_constraints
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
                              dtype=[np.float64, np.float32], y_numeric=True)
         y = np.asarray(y, dtype=np.float64)
         if self._family == "poisson" and np.any(y < 0):
             raise ValueError("y must be non-negative counts for family='poisson'.")
-        return self._fit(X, y, sample_weight, sample_domain)
+        weights = check_sample_weight(sample_weight, X)
+        return self._fit(X, y, weights, sample_domain)
 
     def predict(self, X):
         """Predicted mean: ``η`` (gaussian) or ``exp(η)`` (poisson).
@@ -684,7 +684,7 @@ class TransGLMClassifier(ClassifierMixin, _BaseTransGLM):
                 "weight), got 1 class."
             )
         y = encoder.transform(y).astype(np.float64)
-        return self._fit(X, y, sample_weight, sample_domain)
+        return self._fit(X, y, weights, sample_domain)
 
     def decision_function(self, X):
         """Linear predictor ``η = X β̂ + β̂_0`` (log-odds of ``classes_[1]``).

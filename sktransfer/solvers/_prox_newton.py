@@ -104,8 +104,9 @@ class ProxNewton:
             ``stop_crit`` is the relative KKT violation; ``duality_gap`` is
             NaN (no dual point is computed for GLM losses).
         """
-        path = self.path(X, y, datafit, penalty, [float(penalty.alpha)],
-                         coef_init=coef_init, intercept_init=intercept_init)
+        problem = self.prepare(X, y, datafit, penalty, coef_init=coef_init,
+                               intercept_init=intercept_init)
+        path = problem.run([float(penalty.alpha)])
         crit = float(path.stop_crit[0])
         return SolverResult(
             coef=path.coefs[0],
@@ -114,7 +115,7 @@ class ProxNewton:
             n_epochs=0,
             stop_crit=crit,
             duality_gap=float("nan"),
-            kkt_violation=crit * self._scale,
+            kkt_violation=crit * problem.scale,
             converged=bool(crit <= self.tol),
         )
 
@@ -150,13 +151,8 @@ class ProxNewton:
         from the solution of the previous one (warm start), so a path can
         be stopped early by the caller, e.g. on a cross-validation rule.
         """
-        self._problem = GLMPathProblem(self, X, y, datafit, penalty, coef_init,
-                                       intercept_init)
-        return self._problem
-
-    @property
-    def _scale(self):
-        return self._problem.scale
+        return GLMPathProblem(self, X, y, datafit, penalty, coef_init,
+                              intercept_init)
 
 
 class GLMPathProblem:

@@ -1,4 +1,4 @@
-"""Argument checks shared by the simulators."""
+"""Argument checks of plain (non-estimator) entry points: simulators, inference."""
 
 import numbers
 
@@ -6,19 +6,24 @@ import numpy as np
 
 
 def check_int(value, name, minimum):
-    """An integer ``>= minimum`` (bools are rejected)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    """An integer ``>= minimum`` (bools are rejected; ``minimum=None``: any)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise TypeError(
             f"{name} must be an int, got {type(value).__name__} {value!r}."
         )
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}.")
     return int(value)
 
 
 def check_real(value, name, minimum=None, strict=False):
-    """A finite real ``>= minimum`` (``> minimum`` when ``strict``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    """A finite real ``>= minimum`` (``> minimum`` when ``strict``).
+
+    A 0-d array is read as its scalar.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"{name} must be a real number, got {type(value).__name__} {value!r}."
         )
@@ -33,7 +38,11 @@ def check_real(value, name, minimum=None, strict=False):
 
 
 def check_choice(value, name, choices):
-    """One of ``choices``."""
+    """One of ``choices`` (a ``TypeError`` for a non-string among strings)."""
+    if all(isinstance(c, str) for c in choices) and not isinstance(value, str):
+        raise TypeError(
+            f"{name} must be one of {sorted(choices)} (a string), got {value!r}."
+        )
     if value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}.")
     return value
