@@ -1,0 +1,403 @@
+"""Monte-Carlo simulation studies in the ADEMP structure (Morris et al., 2019)."""
+
+import hashlib
+import json
+import math
+import numbers
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
+
+from ..utils._threads import single_thread
+from ..utils._validation import check_int
+from ._checkpoint import Checkpoint
+from ._dgm import DGM, as_dgm
+from ._methods import as_method
+from ._metrics import get_metric
+from ._result import StudyResult
+
+RESERVED = {"dgm", "method", "rep", "cell", "method_index", "params", "error",
+            "n_warnings"}
+DEFAULT_METRICS = ("l2_error", "l1_error", "tpr", "fpr", "fit_time")
+_CHUNKS_PER_WORKER = 4
+_MAX_CHUNK = 64
+
+
+class Study:
+    """A simulation study: data-generating mechanisms × methods × metrics.
+
+    Every cell (a DGM at one point of its parameter grid) is simulated
+    ``n_reps`` times; in each repetition one data set is drawn and every
+    method is fitted to it (common random numbers, so methods are compared
+    on the same data), and every metric is evaluated on every fit.
+
+    Randomness follows DESIGN §6: repetition ``r`` of cell ``c`` uses the
+    child ``SeedSequence(random_state).spawn(n_cells)[c].spawn(n_reps)[r]``
+    (its spawn key is ``(c, r)``), whose first child draws the data and
+    whose child ``1 + m`` seeds method ``m``. Results therefore do not
+    depend on ``n_jobs``, the joblib backend or the order in which chunks
+    finish, and adding repetitions or methods leaves the existing ones
+    unchanged.
+
+    Parameters
+    ----------
+    dgms : DGM, callable, or a list or dict of them
+        Data-generating mechanisms (:class:`DGM`; a bare callable is a DGM
+        with no grid). A dict maps names to DGMs.
+    methods : estimator, callable, Method, or a list or dict of them
+        Methods (:class:`Method`); a dict maps names to methods.
+    metrics : list of str or Metric, default=None
+        Performance measures (names: ``"l2_error"``, ``"l1_error"``,
+        ``"prediction_error"``, ``"tpr"``, ``"fpr"``, ``"bias"``,
+        ``"empirical_se"``, ``"rmse"``, ``"coverage"``,
+        ``"interval_width"``, ``"fit_time"``). Default:
+        ``["l2_error", "l1_error", "tpr", "fpr", "fit_time"]``.
+    n_reps : int, default=100
+        Repetitions per cell.
+    random_state : int, SeedSequence or None, default=None
+        Root of all randomness. ``None`` draws fresh entropy, which the
+        result records (``StudyResult.entropy``) so the study can be rerun.
+    on_error : {"raise", "record"}, default="raise"
+        What an exception in a DGM, a fit or a metric does: stop the study,
+        or record the message in the ``error`` column (metrics NaN), warn
+        at the end and leave the repetition out of the aggregates.
+
+    See Also
+    --------
+    StudyResult : What :meth:`run` returns.
+
+    References
+    ----------
+    .. [1] T. P. Morris, I. R. White and M. J. Crowther. Using simulation
+       studies to evaluate statistical methods. Statistics in Medicine
+       38(11), 2019.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LassoCV
+    >>> from sktransfer.datasets import make_trans_lasso_regression
+    >>> from sktransfer.linear_model import TransLasso
+    >>> from sktransfer.simulation import DGM, Method, Study
+    >>> dgm = DGM(make_trans_lasso_regression, grid={"n_informative": [0, 2]},
+    ...           params=dict(n_target=50, n_source=50, n_sources=2,
+    ...                       n_features=30, n_nonzero=3, h=2))
+    >>> study = Study(dgm, {"Lasso": Method(LassoCV(cv=3)), "Trans-Lasso":
+    ...                     TransLasso(cv=3)}, metrics=["l2_error"], n_reps=2,
+    ...               random_state=0)
+    >>> result = study.run(progress=False)
+    >>> result.to_frame().shape
+    (8, 13)
+    """
+
+    def __init__(self, dgms, methods, metrics=None, n_reps=100, random_state=None,
+                 *, on_error="raise"):
+        self.dgms = _named(dgms, as_dgm, "dgms")
+        self.methods = _named(methods, as_method, "methods")
+        if metrics is None:
+            metrics = DEFAULT_METRICS
+        if isinstance(metrics, str) or not hasattr(metrics, "__iter__"):
+            metrics = [metrics]
+        self.metrics = [get_metric(m) for m in metrics]
+        if not self.metrics:
+            raise ValueError("metrics must name at least one metric.")
+        names = [m.name for m in self.metrics]
+        _check_unique(names, "metrics")
+        clash = RESERVED.intersection(names)
+        if clash:
+            raise ValueError(f"metric names {sorted(clash)} are reserved columns.")
+        self.n_reps = check_int(n_reps, "n_reps", 1)
+        if random_state is not None and not isinstance(
+                random_state, np.random.SeedSequence):
+            random_state = check_int(random_state, "random_state", 0)
+        self.random_state = random_state
+        if on_error not in ("raise", "record"):
+            raise ValueError(f"on_error must be 'raise' or 'record', got {on_error!r}.")
+        self.on_error = on_error
+        self.cells = [(dgm_index, point) for dgm_index, dgm in enumerate(self.dgms)
+                      for point in dgm.points()]
+        if not self.cells:
+            raise ValueError("the DGMs' grids are empty: the study has no cells.")
+        for _, point in self.cells:
+            clash = RESERVED.union(names).intersection(point)
+            if clash:
+                raise ValueError(
+                    f"DGM parameter names {sorted(clash)} clash with table columns."
+                )
+        for metric in self.metrics:
+            for method in self.methods:
+                if "conf_int" in metric.needs and method.is_estimator and not hasattr(
+                        method.estimator, "conf_int"):
+                    raise ValueError(
+                        f"metric {metric.name!r} needs conf_int, which method "
+                        f"{method.name!r} ({type(method.estimator).__name__}) "
+                        "does not have."
+                    )
+
+    # -- running -------------------------------------------------------------
+
+    def run(self, n_jobs=None, progress=True, checkpoint=None, chunk_size="auto"):
+        """Run every repetition of every cell; return a :class:`StudyResult`.
+
+        Parameters
+        ----------
+        n_jobs : int, default=None
+            Workers of :class:`joblib.Parallel` (``None``: the active
+            :func:`joblib.parallel_config`, else 1; ``-1``: all cores). Any
+            joblib backend works, e.g. a dask cluster through
+            ``with joblib.parallel_config(backend="dask"):``. Inside each
+            chunk BLAS and OpenMP are limited to one thread.
+        progress : bool, default=True
+            Show a progress bar (tqdm) when standard error is a terminal.
+        checkpoint : str or Path, default=None
+            A ``*.csv`` file or ``*.parquet`` directory to which finished
+            chunks are appended as they arrive. If it already holds results
+            of this study (same DGMs, methods, metrics and seed) only the
+            missing repetitions are computed; the final table equals that of
+            an uninterrupted run. A checkpoint of another study is refused.
+        chunk_size : int or "auto", default="auto"
+            Repetitions per task; ``"auto"``: about four tasks per worker, at
+            most 64 repetitions each.
+
+        Returns
+        -------
+        StudyResult
+        """
+        if chunk_size != "auto":
+            chunk_size = check_int(chunk_size, "chunk_size", 1)
+        if not isinstance(progress, bool | np.bool_):
+            raise TypeError(f"progress must be a bool, got {progress!r}.")
+        entropy = self._entropy()
+        store, done_frame = None, None
+        if checkpoint is not None:
+            meta = {"entropy": entropy, "fingerprint": self.fingerprint(),
+                    "metrics": [m.name for m in self.metrics]}
+            store = Checkpoint(checkpoint, meta)
+            entropy = store.entropy
+            done_frame = self._complete_units(store.read())
+        done = set()
+        if done_frame is not None and not done_frame.empty:
+            done = set(zip(done_frame["cell"], done_frame["rep"]))
+        todo = [(c, r) for c in range(len(self.cells)) for r in range(self.n_reps)
+                if (c, r) not in done]
+        frames = [] if done_frame is None else [done_frame]
+        if todo:
+            frames.extend(self._execute(todo, entropy, n_jobs, progress, chunk_size,
+                                        store))
+        raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        raw = raw[raw["rep"] < self.n_reps]
+        raw = raw.sort_values(["cell", "method_index", "rep"], kind="stable")
+        result = StudyResult.from_raw(raw.reset_index(drop=True), self, entropy)
+        n_failed = int((raw["error"] != "").sum())
+        if n_failed:
+            warnings.warn(
+                f"{n_failed} of {len(raw)} fits failed; their metrics are NaN and "
+                "left out of the aggregates (see the 'error' column).",
+                UserWarning, stacklevel=2,
+            )
+        return result
+
+    def _execute(self, todo, entropy, n_jobs, progress, chunk_size, store):
+        n_workers = max(1, effective_n_jobs(n_jobs))
+        if chunk_size == "auto":
+            chunk_size = min(_MAX_CHUNK, max(1, math.ceil(
+                len(todo) / (_CHUNKS_PER_WORKER * n_workers))))
+        chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
+        spec = _Spec(self, entropy)
+        bar = _progress_bar(len(todo), progress)
+        frames = []
+        try:
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+            for frame in parallel(delayed(_run_chunk)(spec, chunk) for chunk in chunks):
+                if store is not None:
+                    store.append(frame)
+                frames.append(frame)
+                bar.update(frame["rep"].size // len(self.methods))
+        finally:
+            bar.close()
+        return frames
+
+    def _complete_units(self, frame):
+        """Rows of repetitions whose every method row is on disk."""
+        if frame.empty:
+            return frame
+        frame = frame[(frame["cell"] < len(self.cells))
+                      & (frame["method_index"] < len(self.methods))]
+        counts = frame.groupby(["cell", "rep"])["method_index"].transform("nunique")
+        return frame[counts == len(self.methods)]
+
+    def _entropy(self):
+        if self.random_state is None:
+            return int(np.random.SeedSequence().entropy)
+        if isinstance(self.random_state, np.random.SeedSequence):
+            return self.random_state.entropy
+        return self.random_state
+
+    def fingerprint(self):
+        """A hash of what determines the results (DGMs, cells, methods, metrics).
+
+        ``n_reps`` is not part of it: a checkpoint can be extended with
+        more repetitions.
+        """
+        spawn_key = (list(self.random_state.spawn_key)
+                     if isinstance(self.random_state, np.random.SeedSequence) else [])
+        description = {
+            "dgms": [repr(d) for d in self.dgms],
+            "cells": [[i, _stable_repr(p)] for i, p in self.cells],
+            "methods": [m.describe() for m in self.methods],
+            "metrics": [m.describe() for m in self.metrics],
+            "spawn_key": spawn_key,
+            "on_error": self.on_error,
+        }
+        text = json.dumps(description, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def __repr__(self):
+        return (f"Study({len(self.dgms)} DGMs, {len(self.cells)} cells, "
+                f"{len(self.methods)} methods, {len(self.metrics)} metrics, "
+                f"n_reps={self.n_reps})")
+
+
+class _Spec:
+    """What a worker needs to run repetitions (pickled once per chunk)."""
+
+    def __init__(self, study, entropy):
+        self.dgms = study.dgms
+        self.cells = study.cells
+        self.methods = study.methods
+        self.metrics = study.metrics
+        self.on_error = study.on_error
+        self.entropy = entropy
+        self.spawn_key = (tuple(study.random_state.spawn_key)
+                          if isinstance(study.random_state, np.random.SeedSequence)
+                          else ())
+
+
+def _run_chunk(spec, chunk):
+    """Run the repetitions ``chunk`` (a list of ``(cell, rep)``); a frame of rows."""
+    rows = []
+    with single_thread():
+        for cell, rep in chunk:
+            rows.extend(_run_unit(spec, cell, rep))
+    frame = pd.DataFrame.from_records(rows)
+    return frame
+
+
+def _run_unit(spec, cell, rep):
+    dgm_index, params = spec.cells[cell]
+    dgm = spec.dgms[dgm_index]
+    seed = np.random.SeedSequence(spec.entropy, spawn_key=spec.spawn_key + (cell, rep))
+    children = seed.spawn(1 + len(spec.methods))
+    base = {"cell": cell, "rep": rep, "dgm": dgm.name, "params": _stable_repr(params)}
+    metric_names = [m.name for m in spec.metrics]
+    try:
+        data = dgm.sample(np.random.default_rng(children[0]), params)
+    except Exception as exc:
+        where = f"DGM {dgm.name!r} at {params} (repetition {rep})"
+        message = _fail(spec, where, exc)
+        return [_row(base, m, method, dict.fromkeys(metric_names, np.nan), message, 0)
+                for m, method in enumerate(spec.methods)]
+    rows = []
+    for m, method in enumerate(spec.methods):
+        values, message, n_warn = dict.fromkeys(metric_names, np.nan), "", 0
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                output = method.fit(data, np.random.default_rng(children[1 + m]))
+                for metric in spec.metrics:
+                    values[metric.name] = metric.evaluate(output, data)
+            n_warn = len(caught)
+        except Exception as exc:
+            where = (f"method {method.name!r} on DGM {dgm.name!r} at {params} "
+                     f"(repetition {rep})")
+            message = _fail(spec, where, exc)
+            values = dict.fromkeys(metric_names, np.nan)
+        rows.append(_row(base, m, method, values, message, n_warn))
+    return rows
+
+
+def _row(base, m, method, values, error, n_warnings):
+    return {**base, "method_index": m, "method": method.name, **values,
+            "error": error, "n_warnings": n_warnings}
+
+
+def _fail(spec, where, exc):
+    message = f"{type(exc).__name__}: {exc}".replace("\n", " ").replace("\r", " ")
+    if spec.on_error == "raise":
+        raise RuntimeError(
+            f"{where} failed: {message}. Pass on_error='record' to Study to record "
+            "failures and go on."
+        ) from exc
+    return message
+
+
+def _progress_bar(total, progress):
+    if not progress:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="rep", desc="study", disable=None, leave=False)
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _named(objs, convert, what):
+    """A list of named DGMs or methods from one object, a list or a dict."""
+    if isinstance(objs, Mapping):
+        items = [_rename(convert, obj, name) for name, obj in objs.items()]
+    elif isinstance(objs, list | tuple):
+        items = [convert(obj) for obj in objs]
+    else:
+        items = [convert(objs)]
+    if not items:
+        raise ValueError(f"{what} must not be empty.")
+    _check_unique([item.name for item in items], what)
+    return items
+
+
+def _rename(convert, obj, name):
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"names must be non-empty strings, got {name!r}.")
+    item = convert(obj)
+    if item.name == name:
+        return item
+    if convert is as_method:
+        return as_method(item, name)
+    return DGM(item.func, item.grid, name=name, params=item.params)
+
+
+def _check_unique(names, what):
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(
+                f"{what} has two entries named {name!r}; give them distinct names "
+                "(pass a dict)."
+            )
+        seen.add(name)
+
+
+def _stable_repr(params):
+    """Parameters as sorted-key JSON-like text, stable across processes."""
+    def value(v):
+        if isinstance(v, bool | np.bool_):
+            return bool(v)
+        if isinstance(v, numbers.Integral):
+            return int(v)
+        if isinstance(v, numbers.Real):
+            return float(v)
+        if v is None or isinstance(v, str):
+            return v
+        if isinstance(v, list | tuple | np.ndarray):
+            return [value(x) for x in v]
+        return repr(v)
+    return json.dumps({k: value(v) for k, v in params.items()}, sort_keys=True)
+
