@@ -85,3 +85,30 @@ def test_glm_transfer_bad_arguments(kwargs, match):
 def test_trans_lasso_bad_arguments(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make_trans_lasso_regression(**kwargs)
+
+
+@pytest.mark.parametrize("make, kwargs", [
+    (make_trans_lasso_regression, dict(n_sources=2, n_informative=1, n_features=30)),
+    (make_glm_transfer, dict(family="gaussian", n_sources=2, n_features=30)),
+    (make_glm_transfer, dict(family="poisson", n_sources=2, n_features=30)),
+])
+def test_test_rows_do_not_change_training_data(make, kwargs):
+    plain = make(**kwargs, random_state=3)
+    with_test = make(**kwargs, n_test=40, random_state=3)
+    np.testing.assert_array_equal(plain.X, with_test.X)
+    np.testing.assert_array_equal(plain.y, with_test.y)
+    assert "X_test" not in plain
+    assert with_test.X_test.shape == (40, 30) and with_test.y_test.shape == (40,)
+    # the test rows follow the target model: OLS on a large test sample recovers β
+    big = make(**{**kwargs, "n_features": 30}, n_test=4000, random_state=4)
+    if kwargs.get("family", "gaussian") == "gaussian":
+        coef = np.linalg.lstsq(big.X_test, big.y_test, rcond=None)[0]
+        assert np.max(np.abs(coef - big.coef)) < 0.1
+
+
+@pytest.mark.parametrize("make", [make_trans_lasso_regression, make_glm_transfer])
+def test_bad_n_test(make):
+    with pytest.raises(ValueError, match="n_test"):
+        make(n_features=100, n_sources=1, n_test=-1)
+    with pytest.raises(TypeError, match="n_test"):
+        make(n_features=100, n_sources=1, n_test=2.5)

@@ -26,6 +26,7 @@ def make_glm_transfer(
     n_nonzero=5,
     n_features=500,
     cov_type=1,
+    n_test=0,
     random_state=None,
 ):
     r"""Target and sources of the Trans-GLM simulations (Tian & Feng, 2023).
@@ -69,6 +70,9 @@ def make_glm_transfer(
         Dimension ``p`` (at least ``2 s``).
     cov_type : {1, 2}, default=1
         Covariance design (see above).
+    n_test : int, default=0
+        Fresh target rows for measuring prediction error, drawn after all
+        other data (so the training data do not depend on ``n_test``).
     random_state : int, Generator, SeedSequence, RandomState or None, default=None
         Source of randomness (see :func:`make_concept_drift`).
 
@@ -77,7 +81,8 @@ def make_glm_transfer(
     data : :class:`~sklearn.utils.Bunch`
         ``X``, ``y``, ``sample_domain`` (``-1`` target, ``k+1`` source ``k``),
         ``coef`` (β), ``intercept`` (0), ``source_coefs`` (K, p),
-        ``source_intercepts`` (K,) and ``transferable`` (bool, K).
+        ``source_intercepts`` (K,) and ``transferable`` (bool, K); with
+        ``n_test > 0`` also target rows ``X_test`` (n_test, p) and ``y_test``.
 
     References
     ----------
@@ -112,6 +117,7 @@ def make_glm_transfer(
         raise ValueError(f"n_features={p} must be at least 2·n_nonzero={2 * s}.")
     if cov_type not in (1, 2) or isinstance(cov_type, bool):
         raise ValueError(f"cov_type must be 1 or 2, got {cov_type!r}.")
+    n_test = check_int(n_test, "n_test", 0)
     rng = check_generator(random_state)
 
     beta = np.zeros(p)
@@ -152,7 +158,7 @@ def make_glm_transfer(
                                  rng))
     domain = np.concatenate([np.full(n_target, -1)]
                             + [np.full(sizes[k], k + 1) for k in range(K)])
-    return Bunch(
+    data = Bunch(
         X=np.vstack(blocks_X),
         y=np.concatenate(blocks_y),
         sample_domain=domain,
@@ -162,6 +168,13 @@ def make_glm_transfer(
         source_intercepts=source_intercepts,
         transferable=transferable,
     )
+    if n_test:
+        X_test = rng.standard_normal((n_test, p)) @ chol.T
+        if family == "poisson":
+            X_test = np.clip(X_test, -POISSON_CLIP, POISSON_CLIP)
+        data.X_test = X_test
+        data.y_test = _respond(family, X_test @ beta, rng)
+    return data
 
 
 def _respond(family, eta, rng):

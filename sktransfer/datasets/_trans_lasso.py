@@ -20,6 +20,7 @@ def make_trans_lasso_regression(
     covariance="identical",
     shift_first=True,
     noise=1.0,
+    n_test=0,
     random_state=None,
 ):
     r"""Target and sources of the Trans-Lasso simulations (Li, Cai & Li, 2022).
@@ -75,6 +76,9 @@ def make_trans_lasso_regression(
         Shift coordinate 0 of every source by ``-2·signal``.
     noise : float, default=1.0
         Noise standard deviation ``σ``.
+    n_test : int, default=0
+        Fresh target rows for measuring prediction error, drawn after all
+        other data (so the training data do not depend on ``n_test``).
     random_state : int, Generator, SeedSequence, RandomState or None, default=None
         Source of randomness (see :func:`make_concept_drift`).
 
@@ -83,7 +87,8 @@ def make_trans_lasso_regression(
     data : :class:`~sklearn.utils.Bunch`
         ``X`` (n_0 + K n_k, p), ``y``, ``sample_domain`` (``-1`` target,
         ``k+1`` source ``k``), ``coef`` (β), ``source_coefs`` (K, p) and
-        ``informative`` (bool array of length K).
+        ``informative`` (bool array of length K); with ``n_test > 0`` also
+        ``X_test`` (n_test, p) and ``y_test``.
 
     References
     ----------
@@ -116,6 +121,7 @@ def make_trans_lasso_regression(
     check_choice(perturbation, "perturbation", {"exact", "gaussian"})
     check_choice(covariance, "covariance", {"identical", "heterogeneous"})
     noise = check_real(noise, "noise", 0)
+    n_test = check_int(n_test, "n_test", 0)
     if perturbation == "exact" and (int(h) != h or h > p):
         raise ValueError(
             f"h must be an integer <= n_features in the exact design, got {h}."
@@ -151,7 +157,7 @@ def make_trans_lasso_regression(
     domain = np.concatenate(
         [np.full(n_target, -1)] + [np.full(n_source, k + 1) for k in range(n_sources)]
     )
-    return Bunch(
+    data = Bunch(
         X=np.vstack(blocks_X),
         y=np.concatenate(blocks_y),
         sample_domain=domain,
@@ -159,6 +165,10 @@ def make_trans_lasso_regression(
         source_coefs=source_coefs,
         informative=informative,
     )
+    if n_test:
+        data.X_test = rng.standard_normal((n_test, p))
+        data.y_test = data.X_test @ beta + noise * rng.standard_normal(n_test)
+    return data
 
 
 def _ar1_rows(Z, rho):
