@@ -88,7 +88,8 @@ def test_trans_lasso_bad_arguments(kwargs, match):
 
 
 @pytest.mark.parametrize("make, kwargs", [
-    (make_trans_lasso_regression, dict(n_sources=2, n_informative=1, n_features=30)),
+    (make_trans_lasso_regression, dict(n_sources=2, n_informative=1, n_features=30,
+                                       n_nonzero=3, h=2)),
     (make_glm_transfer, dict(family="gaussian", n_sources=2, n_features=30)),
     (make_glm_transfer, dict(family="poisson", n_sources=2, n_features=30)),
 ])
@@ -109,6 +110,6 @@ def test_test_rows_do_not_change_training_data(make, kwargs):
 @pytest.mark.parametrize("make", [make_trans_lasso_regression, make_glm_transfer])
 def test_bad_n_test(make):
     with pytest.raises(ValueError, match="n_test"):
-        make(n_features=100, n_sources=1, n_test=-1)
+        make(n_test=-1)
     with pytest.raises(TypeError, match="n_test"):
-        make(n_features=100, n_sources=1, n_test=2.5)
+        make(n_test=2.5)
