@@ -90,6 +90,12 @@ class DGM:
             data = self.func(rng, **params)
         return check_data(data, self.name)
 
+    def describe(self):
+        """A stable text description (for checkpoint fingerprints)."""
+        func = (getattr(self.func, "__module__", "") + "."
+                + getattr(self.func, "__qualname__", type(self.func).__name__))
+        return f"{func}|{self!r}"
+
     def __repr__(self):
         return f"DGM({self.name!r}, grid={self.grid!r}, params={self.params!r})"
 
@@ -115,7 +121,7 @@ def check_data(data, dgm_name):
     for key in ("X", "y"):
         if key not in data:
             raise ValueError(f"DGM {dgm_name!r} returned no {key!r}.")
-    n = data["X"].shape[0]
+    n = np.shape(data["X"])[0]
     if np.shape(data["y"])[0] != n:
         raise ValueError(
             f"DGM {dgm_name!r} returned X with {n} rows and y with "

@@ -1,5 +1,6 @@
 """Methods (the "M" of ADEMP): estimators or callables fitted to one data set."""
 
+import hashlib
 import inspect
 import time
 from collections.abc import Mapping
@@ -101,7 +102,10 @@ class Method:
     def describe(self):
         """A stable text description (for checkpoint fingerprints)."""
         if self.is_estimator:
-            what = repr(self.estimator)
+            # get_params, not repr: sklearn truncates long reprs with "..."
+            params = sorted((k, _describe_value(v)) for k, v in
+                            self.estimator.get_params(deep=True).items())
+            what = f"{type(self.estimator).__qualname__}{params!r}"
         else:
             what = getattr(self.estimator, "__module__", "") + "." + getattr(
                 self.estimator, "__qualname__", type(self.estimator).__name__)
@@ -207,6 +211,16 @@ class MethodOutput:
             return {}
         return {k: v for k, v in self.fitted.items()
                 if k not in ("coef", "y_pred", "conf_int") and np.ndim(v) == 0}
+
+
+def _describe_value(value):
+    """``repr`` of a parameter value, with arrays hashed (numpy elides them)."""
+    if isinstance(value, np.ndarray):
+        digest = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
+        return f"ndarray({value.dtype}, {value.shape}, sha256={digest[:16]})"
+    if hasattr(value, "get_params"):
+        return type(value).__qualname__
+    return repr(value)
 
 
 def _final_step(fitted):

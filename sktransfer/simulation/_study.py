@@ -244,7 +244,7 @@ class Study:
         spawn_key = (list(self.random_state.spawn_key)
                      if isinstance(self.random_state, np.random.SeedSequence) else [])
         description = {
-            "dgms": [repr(d) for d in self.dgms],
+            "dgms": [d.describe() for d in self.dgms],
             "cells": [[i, _stable_repr(p)] for i, p in self.cells],
             "methods": [m.describe() for m in self.methods],
             "metrics": [m.describe() for m in self.metrics],
