@@ -70,8 +70,10 @@ class StudyResult:
         return out
 
     def _param_frame(self, names):
-        records = [{k: params.get(k, None) for k in names} for _, params in self.cells]
-        return pd.DataFrame.from_records(records, columns=names)
+        # One row per cell even when there are no parameters (from_records
+        # would give zero rows then).
+        return pd.DataFrame({k: [params.get(k, None) for _, params in self.cells]
+                             for k in names}, index=range(len(self.cells)))
 
     def to_frame(self):
         """Tidy table: one row per (dgm, parameters, method, repetition).
