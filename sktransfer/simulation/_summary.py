@@ -4,6 +4,7 @@ import html
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
@@ -54,17 +55,22 @@ class StudySummary:
 
     def to_frame(self):
         """The wide table of ``estimate (MCSE)`` strings (rows × metrics)."""
+        # The aggregate table holds the metrics of each (cell, method) in
+        # consecutive rows, in metric order. Reshaping it (rather than
+        # pivoting on the parameters) keeps one row per (cell, method) when a
+        # parameter is absent in some cells (NaN keys).
         index = ["dgm"] + self.varying + ["method"]
-        table = self.table.copy()
-        table["entry"] = [_entry(e, s, self.digits)
-                          for e, s in zip(table["estimate"], table["mcse"])]
-        wide = table.pivot_table(index=index, columns="metric", values="entry",
-                                 aggfunc="first", sort=False, dropna=False)
-        wide = wide[self.metrics]
-        wide.columns.name = None
-        failed = self.table.groupby(index, sort=False)["n"].min()
-        if (failed < self.n_reps).any():
-            wide["n"] = failed.reindex(wide.index).astype(int)
+        k = len(self.metrics)
+        table = self.table
+        entries = [_entry(e, s, self.digits)
+                   for e, s in zip(table["estimate"], table["mcse"])]
+        keys = table[index].iloc[::k].reset_index(drop=True)
+        wide = pd.DataFrame(np.reshape(np.array(entries, dtype=object), (-1, k)),
+                            columns=self.metrics)
+        n = table["n"].to_numpy().reshape(-1, k).min(axis=1)
+        if (n < self.n_reps).any():
+            wide["n"] = n.astype(int)
+        wide.index = pd.MultiIndex.from_frame(keys)
         return wide
 
     def _header_lines(self):
