@@ -19,8 +19,11 @@ from ._methods import as_method
 from ._metrics import get_metric
 from ._result import StudyResult
 
+# Columns of the per-repetition table and of the aggregate table
+# (StudyResult.aggregate, StudySummary.to_frame): no parameter or metric may
+# take these names.
 RESERVED = {"dgm", "method", "rep", "cell", "method_index", "params", "error",
-            "n_warnings"}
+            "n_warnings", "metric", "estimate", "mcse", "n"}
 DEFAULT_METRICS = ("l2_error", "l1_error", "tpr", "fpr", "fit_time")
 _CHUNKS_PER_WORKER = 4
 _MAX_CHUNK = 64
