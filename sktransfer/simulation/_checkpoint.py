@@ -18,7 +18,6 @@ import os
 import uuid
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 FORMAT_TAG = "sktransfer-study-checkpoint"
@@ -133,9 +132,11 @@ class Checkpoint:
     def _read_csv(self):
         if not self.path.exists() or self.path.stat().st_size == 0:
             return None
+        # Text columns stay text: a method named "1" must not come back as 1.
         frame = pd.read_csv(self.path, float_precision="round_trip",
                             keep_default_na=False, na_values={
-                                c: ["", "nan", "NaN"] for c in self.metric_columns})
+                                c: ["", "nan", "NaN"] for c in self.metric_columns},
+                            dtype={c: str for c in self.columns if _dtype(c) is str})
         missing = set(self.columns) - set(frame.columns)
         if missing:
             raise ValueError(
@@ -178,8 +179,8 @@ class Checkpoint:
     def _schema(self):
         import pyarrow as pa
 
-        kinds = {"i": pa.int64(), "f": pa.float64(), "O": pa.string()}
-        return pa.schema([(c, kinds[np.dtype(_dtype(c)).kind]) for c in self.columns])
+        kinds = {"int64": pa.int64(), "float64": pa.float64(), str: pa.string()}
+        return pa.schema([(c, kinds[_dtype(c)]) for c in self.columns])
 
     def clear(self):
         """Remove the data and the metadata (after the final table is saved)."""
@@ -196,7 +197,7 @@ def _dtype(column):
     if column in ("cell", "rep", "method_index", "n_warnings"):
         return "int64"
     if column in ("dgm", "params", "method", "error"):
-        return "object"
+        return str  # pandas' default string dtype (object before pandas 3)
     return "float64"
 
 

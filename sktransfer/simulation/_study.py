@@ -13,7 +13,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from ..utils._threads import single_thread
 from ..utils._validation import check_int
-from ._checkpoint import Checkpoint
+from ._checkpoint import KEY_COLUMNS, TAIL_COLUMNS, Checkpoint, _dtype
 from ._dgm import DGM, as_dgm
 from ._methods import as_method
 from ._metrics import get_metric
@@ -185,11 +185,14 @@ class Study:
             done = set(zip(done_frame["cell"], done_frame["rep"]))
         todo = [(c, r) for c in range(len(self.cells)) for r in range(self.n_reps)
                 if (c, r) not in done]
-        frames = [] if done_frame is None else [done_frame]
+        frames = [] if done_frame is None or done_frame.empty else [done_frame]
         if todo:
             frames.extend(self._execute(todo, entropy, n_jobs, progress, chunk_size,
                                         store))
         raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        # One column order and dtypes whether rows were computed now or read
+        # back from a checkpoint (CSV, Parquet, or an empty new one).
+        raw = _normalise(raw, [m.name for m in self.metrics])
         raw = raw[raw["rep"] < self.n_reps]
         raw = raw.sort_values(["cell", "method_index", "rep"], kind="stable")
         result = StudyResult.from_raw(raw.reset_index(drop=True), self, entropy)
@@ -276,6 +279,12 @@ class _Spec:
         self.spawn_key = (tuple(study.random_state.spawn_key)
                           if isinstance(study.random_state, np.random.SeedSequence)
                           else ())
+
+
+def _normalise(raw, metric_names):
+    columns = KEY_COLUMNS + metric_names + TAIL_COLUMNS
+    raw = raw[columns]
+    return raw.astype({c: _dtype(c) for c in columns})
 
 
 def _run_chunk(spec, chunk):
