@@ -58,10 +58,13 @@ class Checkpoint:
     meta : dict
         The study's identity: ``entropy``, ``fingerprint`` and the metric
         column names. An existing checkpoint with another fingerprint is
-        refused.
+        refused. ``entropy=None`` (a study without a seed) takes the stored
+        entropy of an existing checkpoint.
+    new_entropy : int, default=None
+        The entropy of a new checkpoint when ``meta["entropy"]`` is None.
     """
 
-    def __init__(self, path, meta):
+    def __init__(self, path, meta, new_entropy=None):
         self.path = Path(path)
         self.format = checkpoint_format(self.path)
         if self.format == "parquet":
@@ -69,11 +72,11 @@ class Checkpoint:
         self.meta_path = Path(str(self.path) + ".meta.json")
         self.metric_columns = list(meta["metrics"])
         self.columns = KEY_COLUMNS + self.metric_columns + TAIL_COLUMNS
-        self._open(meta)
+        self._open(meta, new_entropy)
 
     # -- metadata ----------------------------------------------------------
 
-    def _open(self, meta):
+    def _open(self, meta, new_entropy):
         data_exists = self.path.exists()
         if self.meta_path.exists():
             try:
@@ -103,6 +106,8 @@ class Checkpoint:
                 f"{str(self.meta_path)!r}; refusing to mix results into it."
             )
         else:
+            if meta.get("entropy") is None:
+                meta["entropy"] = new_entropy
             if meta.get("entropy") is None:
                 raise ValueError("a new checkpoint needs the study's entropy.")
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -160,6 +160,8 @@ class Study:
             of this study (same DGMs, methods, metrics and seed) only the
             missing repetitions are computed; the final table equals that of
             an uninterrupted run. A checkpoint of another study is refused.
+            A study with ``random_state=None`` takes the seed stored in an
+            existing checkpoint.
         chunk_size : int or "auto", default="auto"
             Repetitions per task; ``"auto"``: about four tasks per worker, at
             most 64 repetitions each.
@@ -175,9 +177,11 @@ class Study:
         entropy = self._entropy()
         store, done_frame = None, None
         if checkpoint is not None:
-            meta = {"entropy": entropy, "fingerprint": self.fingerprint(),
+            # Without a seed the study continues the checkpoint's own seed.
+            meta = {"entropy": None if self.random_state is None else entropy,
+                    "fingerprint": self.fingerprint(),
                     "metrics": [m.name for m in self.metrics]}
-            store = Checkpoint(checkpoint, meta)
+            store = Checkpoint(checkpoint, meta, new_entropy=entropy)
             entropy = store.entropy
             done_frame = self._complete_units(store.read())
         done = set()
