@@ -1,11 +1,14 @@
 """Monte-Carlo simulation studies in the ADEMP structure (Morris et al., 2019)."""
 
+import functools
 import hashlib
 import json
 import math
 import numbers
+import threading
 import warnings
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -319,12 +322,11 @@ def _run_unit(spec, cell, rep):
     for m, method in enumerate(spec.methods):
         values, message, n_warn = dict.fromkeys(metric_names, np.nan), "", 0
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+            with _counting_warnings() as caught:
                 output = method.fit(data, np.random.default_rng(children[1 + m]))
                 for metric in spec.metrics:
                     values[metric.name] = metric.evaluate(output, data)
-            n_warn = len(caught)
+            n_warn = caught[0]
         except Exception as exc:
             where = (f"method {method.name!r} on DGM {dgm.name!r} at {params} "
                      f"(repetition {rep})")
@@ -332,6 +334,54 @@ def _run_unit(spec, cell, rep):
             values = dict.fromkeys(metric_names, np.nan)
         rows.append(_row(base, m, method, values, message, n_warn))
     return rows
+
+
+_WARNINGS_LOCK = threading.Lock()
+_warnings_hook = {"users": 0, "catcher": None}
+_warnings_local = threading.local()
+
+
+@contextmanager
+def _counting_warnings():
+    """Count (and silence) the warnings raised in this thread.
+
+    ``warnings.catch_warnings`` swaps process-wide state and is not
+    thread-safe: under the threading backend overlapping blocks credited
+    warnings to the wrong fit and left a recording hook installed after the
+    study, so later warnings vanished. Here one hook (filter ``"always"``)
+    is installed while any thread counts, and each warning is credited to
+    the thread that raised it; other threads' warnings are shown as usual.
+    """
+    counts = [0]
+    with _WARNINGS_LOCK:
+        if _warnings_hook["users"] == 0:
+            show = warnings.showwarning
+            catcher = warnings.catch_warnings()
+            catcher.__enter__()
+            warnings.simplefilter("always")
+            warnings.showwarning = functools.partial(_count_warning, show)
+            _warnings_hook["catcher"] = catcher
+        _warnings_hook["users"] += 1
+    outer = getattr(_warnings_local, "counts", None)
+    _warnings_local.counts = counts
+    try:
+        yield counts
+    finally:
+        _warnings_local.counts = outer
+        with _WARNINGS_LOCK:
+            _warnings_hook["users"] -= 1
+            if _warnings_hook["users"] == 0:
+                _warnings_hook["catcher"].__exit__(None, None, None)
+                _warnings_hook["catcher"] = None
+
+
+def _count_warning(show, message, category, filename, lineno, file=None,
+                   line=None):
+    counts = getattr(_warnings_local, "counts", None)
+    if counts is None:
+        show(message, category, filename, lineno, file, line)
+    else:
+        counts[0] += 1
 
 
 def _row(base, m, method, values, error, n_warnings):
