@@ -84,11 +84,13 @@ class DGM:
 
     def sample(self, rng, params):
         """Draw one data set at ``params`` with generator ``rng``."""
+        return check_data(self.draw(rng, params), self.name)
+
+    def draw(self, rng, params):
+        """What ``func`` returns at ``params`` (unchecked; see :meth:`sample`)."""
         if self._takes_random_state:
-            data = self.func(**params, random_state=rng)
-        else:
-            data = self.func(rng, **params)
-        return check_data(data, self.name)
+            return self.func(**params, random_state=rng)
+        return self.func(rng, **params)
 
     def describe(self):
         """A stable text description (for checkpoint fingerprints)."""

@@ -17,7 +17,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from ..utils._threads import single_thread
 from ..utils._validation import check_int
 from ._checkpoint import KEY_COLUMNS, TAIL_COLUMNS, Checkpoint, _dtype
-from ._dgm import DGM, as_dgm
+from ._dgm import DGM, as_dgm, check_data
 from ._methods import as_method
 from ._metrics import get_metric
 from ._result import StudyResult
@@ -67,9 +67,12 @@ class Study:
         Root of all randomness. ``None`` draws fresh entropy, which the
         result records (``StudyResult.entropy``) so the study can be rerun.
     on_error : {"raise", "record"}, default="raise"
-        What an exception in a DGM, a fit or a metric does: stop the study,
-        or record the message in the ``error`` column (metrics NaN), warn
-        at the end and leave the repetition out of the aggregates.
+        What an exception in a DGM, a fit or a metric does: stop the study
+        (a ``RuntimeError`` naming the DGM, method and repetition), or
+        record the message in the ``error`` column (metrics NaN), warn at
+        the end and leave the repetition out of the aggregates. A DGM that
+        returns no mapping with ``X`` and ``y`` raises ``TypeError`` or
+        ``ValueError`` in either case.
 
     See Also
     --------
@@ -312,12 +315,15 @@ def _run_unit(spec, cell, rep):
     base = {"cell": cell, "rep": rep, "dgm": dgm.name, "params": _stable_repr(params)}
     metric_names = [m.name for m in spec.metrics]
     try:
-        data = dgm.sample(np.random.default_rng(children[0]), params)
+        data = dgm.draw(np.random.default_rng(children[0]), params)
     except Exception as exc:
         where = f"DGM {dgm.name!r} at {params} (repetition {rep})"
         message = _fail(spec, where, exc)
         return [_row(base, m, method, dict.fromkeys(metric_names, np.nan), message, 0)
                 for m, method in enumerate(spec.methods)]
+    # A DGM that returns no mapping with X and y is a bad argument of the
+    # study, not a failed repetition: TypeError/ValueError whatever on_error.
+    data = check_data(data, dgm.name)
     rows = []
     for m, method in enumerate(spec.methods):
         values, message, n_warn = dict.fromkeys(metric_names, np.nan), "", 0
