@@ -51,6 +51,11 @@ class Method:
 
     def __init__(self, estimator, name=None, *, rows="auto", fit_params=None):
         is_estimator = hasattr(estimator, "fit") and hasattr(estimator, "get_params")
+        if is_estimator and isinstance(estimator, type):
+            raise TypeError(
+                f"estimator must be an estimator instance, got the class "
+                f"{estimator.__name__}; pass {estimator.__name__}()."
+            )
         if not is_estimator and not callable(estimator):
             raise TypeError(
                 "estimator must be a scikit-learn style estimator or a callable, "

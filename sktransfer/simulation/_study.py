@@ -5,6 +5,7 @@ import hashlib
 import json
 import math
 import numbers
+import os
 import threading
 import warnings
 from collections.abc import Mapping
@@ -176,6 +177,15 @@ class Study:
         -------
         StudyResult
         """
+        if n_jobs is not None:
+            n_jobs = check_int(n_jobs, "n_jobs", None)
+            if n_jobs == 0:
+                raise ValueError("n_jobs must be a non-zero int or None, got 0.")
+        if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
+            raise TypeError(
+                "checkpoint must be a path (str or os.PathLike), got "
+                f"{type(checkpoint).__name__}."
+            )
         if chunk_size != "auto":
             chunk_size = check_int(chunk_size, "chunk_size", 1)
         if not isinstance(progress, bool | np.bool_):
