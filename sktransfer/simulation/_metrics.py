@@ -132,8 +132,8 @@ class PredictionError(Metric):
         self.loss = loss
 
     def evaluate(self, output, data):
+        y_pred = output.y_pred  # first: a clear error when there is no X_test
         y_test = np.asarray(data["y_test"])
-        y_pred = output.y_pred
         loss = self.loss
         if loss == "auto":
             loss = "misclassification" if output.is_classifier else "squared"
