@@ -21,6 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 FORMAT_TAG = "sktransfer-study-checkpoint"
+# Floats must read back bit-exact. pandas 3 parses them so by default and
+# deprecates float_precision (a warning, an error under the test settings).
+_ROUND_TRIP = ({} if int(pd.__version__.split(".")[0]) >= 3
+               else {"float_precision": "round_trip"})
 FORMAT_VERSION = 1
 KEY_COLUMNS = ["cell", "rep", "method_index", "dgm", "params", "method"]
 TAIL_COLUMNS = ["error", "n_warnings"]
@@ -138,10 +142,10 @@ class Checkpoint:
         if not self.path.exists() or self.path.stat().st_size == 0:
             return None
         # Text columns stay text: a method named "1" must not come back as 1.
-        frame = pd.read_csv(self.path, float_precision="round_trip",
-                            keep_default_na=False, na_values={
+        frame = pd.read_csv(self.path, keep_default_na=False, na_values={
                                 c: ["", "nan", "NaN"] for c in self.metric_columns},
-                            dtype={c: str for c in self.columns if _dtype(c) is str})
+                            dtype={c: str for c in self.columns if _dtype(c) is str},
+                            **_ROUND_TRIP)
         missing = set(self.columns) - set(frame.columns)
         if missing:
             raise ValueError(
