@@ -1,338 +1,46 @@
 """The ``sktransfer`` command.
 
-``sktransfer demo`` runs small simulation studies and writes their tables
-and figures into a directory. Each study is one small set of functions
-(``run_*``, ``summarize_*``, ``format_*``, ``plot_*``) so that later
-studies plug into :func:`_cmd_demo` the same way.
+``sktransfer simulate STUDY.toml`` runs a simulation study described in a
+study file (see :mod:`sktransfer.simulation._toml`) and writes its results,
+a Markdown summary and one PNG per plotted metric. ``sktransfer demo`` is
+``simulate`` on the study file shipped with the package
+(``sktransfer/simulation/studies/demo.toml``). Every error ends the command
+with a one-line message on standard error and a non-zero exit status: 2 for
+bad arguments or an invalid study file, 1 for a failure while running, 130
+when interrupted.
 """
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import warnings
-from dataclasses import asdict, dataclass
+from pathlib import Path
 
-import numpy as np
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
-# Method labels, in table and legend order.
-LASSO_REFIT = "Lasso (refit)"
-LASSO_POOLED = "Lasso (pooled)"
-TRANSFER_LASSO = "Transfer Lasso"
-METHODS = (LASSO_REFIT, LASSO_POOLED, TRANSFER_LASSO)
+#: The demo study inside the package (``sktransfer demo`` runs it).
+DEMO_STUDY = "demo.toml"
 
-_TABLE_FILE = "concept_drift_table.txt"
-_RESULTS_FILE = "concept_drift_results.csv"
-_FIGURE_FILE = "concept_drift_error.png"
-
-
-# ---------------------------------------------------------------------------
-# Study: concept drift (in the spirit of Takada & Fujisawa, 2020)
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConceptDriftConfig:
-    """Sizes and tuning of the concept-drift study.
-
-    The data are :func:`sktransfer.datasets.make_concept_drift`; every
-    estimator is a :class:`~sktransfer.linear_model.TransferLassoCV` with
-    the same ``alpha`` grid (``n_alphas`` values from the exact
-    ``alpha_max`` down to ``eps · alpha_max``) and the same shuffled
-    ``cv``-fold split, so the methods differ only in what they fit on and
-    in the source estimate.
-
-    ``eps=1e-2`` is glmnet's path length for ``n < p`` (20 values: a ratio
-    of 1.27 between neighbours); ``tol=1e-3`` (on the
-    relative duality gap) changes the estimates far less than their
-    statistical error and makes the demo a quarter faster. The Transfer Lasso
-    chooses ``l1_ratio`` from ``transfer_l1_ratios``; ``1.0`` is there so
-    that it can fall back to the Lasso. In pilot runs of this design the
-    paper's grid ``(0, 0.25, 0.5, 0.75, 1)`` and ``(0.25, 0.5, 1)`` gave the
-    same estimation error as ``(0.5, 1)`` (within Monte-Carlo error) at
-    2.5 and 1.4 times the cost, so the demo uses the smaller grid.
-    """
-
-    n_reps: int = 5
-    n_periods: int = 10
-    n_samples_per_period: int = 50
-    n_features: int = 200
-    n_informative: int = 10
-    n_drift: int = 2
-    drift_scale: float = 0.5
-    noise: float = 1.0
-    n_test: int = 500
-    n_alphas: int = 20
-    eps: float = 1e-2
-    cv: int = 5
-    tol: float = 1e-3
-    transfer_l1_ratios: tuple = (0.5, 1.0)
+# ``sktransfer demo --quick``: the demo study shrunk to a few seconds (for
+# tests of the command; the numbers it prints mean little).
+_QUICK = {
+    "study": {"n_reps": 2},
+    "dgm": {"params": {"n_target": 40, "n_source": 40, "n_features": 30,
+                       "n_nonzero": 3, "n_test": 50}},
+    "method": {"params": {"cv": 3}},
+}
 
 
-def run_concept_drift(config, seed=0, n_jobs=1):
-    """Run the concept-drift study; return a tidy ``pandas.DataFrame``.
+class CommandError(Exception):
+    """A failure to report as one line, with an exit status."""
 
-    In each repetition a fresh :func:`~sktransfer.datasets.make_concept_drift`
-    sequence is drawn. In every period ``t`` three estimates of
-    :math:`\\beta^{(t)}` are fitted:
-
-    * ``Lasso (refit)``: the Lasso on period ``t``'s rows only
-      (``TransferLassoCV(l1_ratio=1.0)``);
-    * ``Lasso (pooled)``: the Lasso on the rows of periods ``0..t`` pooled;
-    * ``Transfer Lasso``: ``TransferLassoCV`` on period ``t``'s rows with
-      ``source_coef`` the previous period's Transfer Lasso estimate and
-      ``l1_ratio`` chosen from ``config.transfer_l1_ratios``; in period 0
-      there is no source and it is the refit Lasso.
-
-    Parameters
-    ----------
-    config : ConceptDriftConfig
-        Sizes and tuning.
-    seed : int, default=0
-        Seed of :class:`numpy.random.SeedSequence`; repetition ``r`` uses its
-        ``r``-th spawned child, so results do not depend on ``n_jobs``.
-    n_jobs : int, default=1
-        Repetitions run in parallel with :class:`joblib.Parallel`.
-
-    Returns
-    -------
-    results : pandas.DataFrame
-        One row per (repetition, period, method) with columns ``rep``,
-        ``period``, ``method``, ``l2_error`` (:math:`\\|\\hat\\beta -
-        \\beta^{(t)}\\|_2`), ``tpr`` and ``fpr`` (support recovery: share of
-        the true support, and of the true zeros, that the estimate has
-        non-zero), ``test_mse`` (mean squared prediction error on
-        ``config.n_test`` fresh rows of period ``t``; the noise floor is
-        ``noise**2``) and ``l1_ratio`` (the selected one).
-    """
-    import pandas as pd
-    from joblib import Parallel, delayed
-
-    children = np.random.SeedSequence(seed).spawn(config.n_reps)
-    if n_jobs is not None and n_jobs != 1:
-        # Compile (or load) the kernels here first, so that the workers
-        # load them from Numba's on-disk cache instead of all compiling.
-        _warm_kernels()
-    rows = Parallel(n_jobs=n_jobs)(
-        delayed(_concept_drift_rep)(config, rep, child)
-        for rep, child in enumerate(children)
-    )
-    return pd.DataFrame([row for rep_rows in rows for row in rep_rows])
-
-
-def _warm_kernels():
-    """Run a tiny dense float64 fit: compiles the solver kernels once."""
-    from .linear_model import TransferLasso
-
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((10, 3))
-    TransferLasso(alpha=0.01, source_coef=np.ones(3)).fit(X, X[:, 0])
-
-
-def _concept_drift_rep(config, rep, seed_seq):
-    """One repetition of the concept-drift study: a list of result rows."""
-    from sklearn.model_selection import KFold
-
-    from .datasets import make_concept_drift
-    from .linear_model import TransferLassoCV
-
-    data_seed, test_seed, cv_seed = seed_seq.spawn(3)
-    data = make_concept_drift(
-        n_periods=config.n_periods,
-        n_samples_per_period=config.n_samples_per_period,
-        n_features=config.n_features,
-        n_informative=config.n_informative,
-        n_drift=config.n_drift,
-        drift_scale=config.drift_scale,
-        noise=config.noise,
-        random_state=np.random.default_rng(data_seed),
-    )
-    test_rng = np.random.default_rng(test_seed)
-    cv = KFold(config.cv, shuffle=True,
-               random_state=int(cv_seed.generate_state(1)[0]))
-
-    def lasso_cv(l1_ratio=1.0, source_coef=None):
-        return TransferLassoCV(
-            l1_ratio=l1_ratio, source_coef=source_coef,
-            n_alphas=config.n_alphas, eps=config.eps, cv=cv, tol=config.tol,
-        )
-
-    rows = []
-    previous = None
-    for t in range(config.n_periods):
-        now, so_far = data.period == t, data.period <= t
-        X, y = data.X[now], data.y[now]
-        refit = lasso_cv().fit(X, y)
-        if t == 0:
-            pooled = transfer = refit
-        else:
-            pooled = lasso_cv().fit(data.X[so_far], data.y[so_far])
-            transfer = lasso_cv(config.transfer_l1_ratios, previous).fit(X, y)
-        previous = transfer.coef_
-
-        beta = data.coefs[t]
-        X_test = test_rng.standard_normal((config.n_test, config.n_features))
-        y_test = X_test @ beta + config.noise * test_rng.standard_normal(
-            config.n_test
-        )
-        for method, est in zip(METHODS, (refit, pooled, transfer)):
-            rows.append(dict(
-                rep=rep, period=t, method=method,
-                l2_error=float(np.linalg.norm(est.coef_ - beta)),
-                **_support_rates(est.coef_, beta),
-                test_mse=float(np.mean((est.predict(X_test) - y_test) ** 2)),
-                l1_ratio=float(est.l1_ratio_),
-            ))
-    return rows
-
-
-def _support_rates(coef, beta):
-    """True- and false-positive rates of ``coef != 0`` for ``beta != 0``."""
-    found, true = coef != 0, beta != 0
-    tpr = found[true].mean() if true.any() else np.nan
-    fpr = found[~true].mean() if (~true).any() else np.nan
-    return dict(tpr=float(tpr), fpr=float(fpr))
-
-
-_METRICS = (
-    ("l2_error", "l2 error"),
-    ("tpr", "TPR"),
-    ("fpr", "FPR"),
-    ("test_mse", "test MSE"),
-)
-
-
-def summarize_concept_drift(results):
-    """Mean and Monte-Carlo standard error of each metric, per method.
-
-    Each repetition's metrics are first averaged over periods ``1, 2, ...``
-    (period 0 is the same Lasso fit for every method); the mean and the
-    standard error (``std / sqrt(n_reps)``) are then taken across
-    repetitions, which are independent. ``diff_l2_error`` is the paired
-    difference of ``l2_error`` against ``Lasso (refit)``.
-
-    Returns
-    -------
-    summary : pandas.DataFrame
-        Indexed by method, with columns ``<metric>`` and ``<metric>_se``.
-    """
-    import pandas as pd
-
-    later = results[results["period"] > 0]
-    if later.empty:  # a single period: report it
-        later = results
-    metrics = [name for name, _ in _METRICS]
-    per_rep = later.groupby(["method", "rep"])[metrics].mean()
-    baseline = per_rep.loc[LASSO_REFIT, "l2_error"]
-    per_rep["diff_l2_error"] = (
-        per_rep["l2_error"] - baseline.reindex(
-            per_rep.index.get_level_values("rep")).to_numpy()
-    )
-    grouped = per_rep.groupby(level="method")
-    n_reps = grouped.size()
-    mean = grouped.mean()
-    se = grouped.std(ddof=1).div(np.sqrt(n_reps), axis=0)
-    summary = pd.concat([mean, se.add_suffix("_se")], axis=1)
-    summary["n_reps"] = n_reps
-    return summary.reindex([m for m in METHODS if m in summary.index])
-
-
-def format_concept_drift(results, config):
-    """The study's summary as a plain-text table with a short header.
-
-    The table is :func:`summarize_concept_drift` of ``results``; a last line
-    counts the ``l1_ratio`` values the Transfer Lasso selected.
-    """
-    summary = summarize_concept_drift(results)
-    n_reps = int(summary["n_reps"].iloc[0])
-    if config.n_periods > 1:
-        periods = f"periods 1-{config.n_periods - 1}"
-        note = " (period 0 is left out: all three are the same Lasso fit there)"
-    else:
-        periods, note = "period 0", ""
-    lines = [
-        "Concept drift: Lasso refit per period vs pooled Lasso vs Transfer "
-        "Lasso",
-        f"  {config.n_periods} periods x {config.n_samples_per_period} "
-        f"samples, p={config.n_features}, {config.n_informative} non-zeros, "
-        f"{config.n_drift} coordinates drift per period "
-        f"(drift_scale={config.drift_scale:g}), noise sd={config.noise:g}",
-        f"  mean over {periods} and {n_reps} repetitions +/- Monte-Carlo "
-        f"s.e.{note}",
-        f"  test MSE on {config.n_test} fresh rows per period (noise floor "
-        f"{config.noise**2:g}); l2 vs refit: paired difference in l2 error",
-        "",
-    ]
-    header = ["method", *(label for _, label in _METRICS), "l2 vs refit"]
-    body = []
-    for method, row in summary.iterrows():
-        cells = [method]
-        for name, _ in _METRICS:
-            digits = 3 if name in ("tpr", "fpr") else 2
-            cells.append(f"{row[name]:.{digits}f} +/- {row[name + '_se']:.{digits}f}")
-        if method == LASSO_REFIT:
-            cells.append("-")
-        else:
-            cells.append(
-                f"{row['diff_l2_error']:+.2f} +/- {row['diff_l2_error_se']:.2f}"
-            )
-        body.append(cells)
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-
-    def fmt(cells):
-        return "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths))
-        ).rstrip()
-
-    lines += [fmt(header), fmt(["-" * w for w in widths])]
-    lines += [fmt(cells) for cells in body]
-    chosen = results.loc[
-        (results["method"] == TRANSFER_LASSO) & (results["period"] > 0),
-        "l1_ratio",
-    ].value_counts().sort_index()
-    if len(chosen):
-        counts = ", ".join(f"{ratio:g} in {n}" for ratio, n in chosen.items())
-        lines += ["", f"Transfer Lasso l1_ratio chosen by CV from "
-                      f"{tuple(config.transfer_l1_ratios)}: {counts} of "
-                      f"{chosen.sum()} fits"]
-    return "\n".join(lines) + "\n"
-
-
-def plot_concept_drift(results, config):
-    """Estimation error against period, per method, with Monte-Carlo s.e. bars.
-
-    Returns a :class:`matplotlib.figure.Figure` drawn on an Agg canvas; the
-    global matplotlib backend is left alone and nothing is shown.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    stats = results.groupby(["method", "period"])["l2_error"].agg(
-        ["mean", "std", "count"]
-    )
-    fig = Figure(figsize=(7, 4.5), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    offsets = np.linspace(-0.12, 0.12, len(METHODS))
-    for offset, method in zip(offsets, METHODS):
-        s = stats.loc[method]
-        se = s["std"].fillna(0.0) / np.sqrt(s["count"])
-        ax.errorbar(s.index + offset, s["mean"], yerr=se, marker="o",
-                    capsize=3, label=method)
-    ax.set_xlabel("period")
-    ax.set_ylabel(r"estimation error $\|\hat\beta - \beta^{(t)}\|_2$")
-    ax.set_title(
-        f"Concept drift: {config.n_drift} of {config.n_features} coefficients "
-        f"change per period\n(n={config.n_samples_per_period} per period, "
-        f"mean \u00b1 Monte-Carlo s.e. over {config.n_reps} repetitions)",
-        fontsize=10,
-    )
-    ax.set_xticks(range(config.n_periods))
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return fig
+    def __init__(self, message, status=EXIT_FAILURE):
+        super().__init__(message)
+        self.status = status
 
 
 # ---------------------------------------------------------------------------
@@ -351,7 +59,7 @@ class _AtomicOutputs:
     """
 
     def __init__(self, directory):
-        self.directory = directory
+        self.directory = str(directory)
         self._staged = []
 
     def stage(self, name, write):
@@ -397,6 +105,232 @@ def _write_text(text):
     return write
 
 
+def _have_pyarrow():
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _figure_name(metric):
+    """A file name for the plot of ``metric`` (``bias[0]`` → ``bias_0.png``)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", metric).strip("_") + ".png"
+
+
+# ---------------------------------------------------------------------------
+# Running a study file
+# ---------------------------------------------------------------------------
+
+
+def _results_format(spec):
+    """``"parquet"`` or ``"csv"``: the file's choice, else parquet with pyarrow."""
+    if spec.output_format == "parquet" and not _have_pyarrow():
+        raise CommandError(
+            f"{spec.path}: output.format = 'parquet' needs pyarrow: pip install "
+            "pyarrow (or sktransfer[dist]), or set format = 'csv'."
+        )
+    if spec.output_format is not None:
+        return spec.output_format
+    return "parquet" if _have_pyarrow() else "csv"
+
+
+def _run_study(study, *, n_jobs, backend, scheduler, checkpoint, progress):
+    """``study.run`` on the loky or dask backend; warnings as one-liners."""
+    from joblib import parallel_config
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if backend == "dask":
+            from .simulation import dask_client
+
+            try:
+                if scheduler is not None:
+                    client = dask_client(scheduler)
+                else:
+                    client = dask_client(
+                        n_workers=n_jobs if n_jobs > 0 else None,
+                        dashboard_address=None)
+            except ImportError as exc:
+                raise CommandError(str(exc)) from None
+            with client, parallel_config(backend="dask"):
+                result = study.run(n_jobs=n_jobs, progress=progress,
+                                   checkpoint=checkpoint)
+        else:
+            with parallel_config(backend="loky"):
+                result = study.run(n_jobs=n_jobs, progress=progress,
+                                   checkpoint=checkpoint)
+    seen = set()
+    for w in caught:
+        text = f"{w.category.__name__}: {w.message}".replace("\n", " ")
+        if issubclass(w.category, UserWarning) and text not in seen:
+            seen.add(text)
+            print(f"sktransfer: warning: {text}", file=sys.stderr)
+    return result
+
+
+def _write_outputs(out, spec, result, fmt, *, copy_study=True):
+    """Write results, summary.md, the plots (and the study file) into ``out``.
+
+    Everything is staged under temporary names and moved into place only
+    when all of it is written, so a failure leaves earlier outputs intact.
+    Returns the paths written.
+    """
+    _use_agg()
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    outputs = _AtomicOutputs(out)
+    frame = result.to_frame()
+    summary = result.summary()
+    figures = [(metric, _figure_name(metric)) for metric in spec.plot_metrics]
+    try:
+        if fmt == "parquet":
+            outputs.stage("results.parquet",
+                          lambda path: frame.to_parquet(path, index=False))
+        else:
+            outputs.stage("results.csv", lambda path: frame.to_csv(path, index=False))
+        lines = [f"# {spec.title or 'Simulation study'}", "",
+                 f"Study file: `{spec.path}`", "", summary.to_markdown()]
+        lines += [f"![{metric}]({name})" for metric, name in figures]
+        outputs.stage("summary.md", _write_text("\n".join(lines) + "\n"))
+        for metric, name in figures:
+            fig = result.plot(metric, x=spec.plot_x)
+            try:
+                outputs.stage(name, lambda path, fig=fig: fig.savefig(
+                    path, format="png", dpi=120))
+            finally:
+                plt.close(fig)
+        if copy_study:
+            outputs.stage("study.toml", _write_text(spec.text))
+        return outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
+
+
+def _use_agg():
+    """Draw off-screen, unless this process already chose a backend."""
+    if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
+        import matplotlib
+
+        matplotlib.use("Agg")
+
+
+def _simulate(spec, out, *, n_jobs, backend="loky", scheduler=None,
+              checkpoint=None, quiet=False, copy_study=True):
+    """Run ``spec``, print its summary and write the outputs into ``out``."""
+    say = print if not quiet else (lambda *a, **k: None)
+    fmt = _results_format(spec)
+    study = spec.study
+    say(f"{spec.title or 'Simulation study'}: {study!r}", flush=True)
+    try:
+        result = _run_study(study, n_jobs=n_jobs, backend=backend,
+                            scheduler=scheduler, checkpoint=checkpoint,
+                            progress=not quiet)
+    except KeyboardInterrupt:
+        hint = (f"; rerun the same command to resume from {checkpoint}"
+                if checkpoint is not None else "")
+        raise CommandError(f"interrupted{hint}.", EXIT_INTERRUPTED) from None
+    paths = _write_outputs(out, spec, result, fmt, copy_study=copy_study)
+    say()
+    if spec.title:
+        say(spec.title)
+    say(result.summary().as_text())
+    say()
+    for path in paths:
+        print(f"wrote {path}")
+    return result
+
+
+def _cmd_simulate(args):
+    from .simulation._toml import load_study
+
+    if args.scheduler is not None and args.backend != "dask":
+        raise CommandError("--scheduler needs --backend dask.", EXIT_USAGE)
+    spec = load_study(args.study)
+    fmt = _results_format(spec)
+    out = Path(args.out) if args.out is not None else Path(
+        f"{Path(args.study).stem}_output")
+    checkpoint = (Path(args.checkpoint) if args.checkpoint is not None
+                  else out / f"checkpoint.{fmt}")
+    if args.restart:
+        _remove_checkpoint(checkpoint)
+    try:
+        _simulate(spec, out, n_jobs=args.n_jobs, backend=args.backend,
+                  scheduler=args.scheduler, checkpoint=checkpoint, quiet=args.quiet)
+    except ValueError as exc:
+        if "checkpoint" in str(exc) and "different study" in str(exc):
+            raise CommandError(f"{exc} (or pass --restart).") from None
+        raise
+    return 0
+
+
+def _remove_checkpoint(path):
+    """Delete a checkpoint (CSV file or Parquet directory) and its metadata."""
+    import shutil
+
+    meta = Path(str(path) + ".meta.json")
+    if path.is_dir():
+        if not meta.exists():
+            raise CommandError(
+                f"--restart: {path} is a directory but not a study checkpoint "
+                f"(no {meta.name}); not deleting it.")
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+    meta.unlink(missing_ok=True)
+
+
+def demo_study_path():
+    """The path of the demo study file shipped in the package."""
+    from importlib.resources import files
+
+    return files("sktransfer.simulation").joinpath("studies", DEMO_STUDY)
+
+
+def _compile_kernels(study):
+    """Fit every method of ``study`` once, here, on its first cell's data.
+
+    The solvers' Numba kernels are compiled on first use and cached on disk;
+    compiled once here, worker processes load them from the cache instead
+    of each compiling them again (on a fresh install that is half a minute
+    per process).
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    dgm_index, params = study.cells[0]
+    data = study.dgms[dgm_index].sample(rng, params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method in study.methods:
+            method.fit(data, rng)
+
+
+def _cmd_demo(args):
+    from importlib.resources import as_file
+
+    from .simulation._toml import load_study
+
+    overrides = {}
+    if args.quick:
+        overrides.update(_QUICK)
+    if args.n_reps is not None:
+        overrides["study"] = {**overrides.get("study", {}), "n_reps": args.n_reps}
+    with as_file(demo_study_path()) as path:
+        spec = load_study(path, overrides=overrides or None)
+        if not args.quiet:
+            print(f"sktransfer demo: the study in {path} (copy it to start your "
+                  "own: sktransfer simulate STUDY.toml)")
+        if args.n_jobs != 1:
+            _compile_kernels(load_study(path, overrides=_QUICK).study)
+        # No checkpoint: every run of the demo computes afresh.
+        _simulate(spec, Path(args.out), n_jobs=args.n_jobs, quiet=args.quiet,
+                  copy_study=not overrides)
+    return 0
+
+
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------
@@ -421,6 +355,14 @@ def _int_at_least(minimum):
     return parse
 
 
+def _n_jobs(text):
+    """An argparse ``type`` for ``--n-jobs``: -1 or an integer >= 1."""
+    value = _int_at_least(-1)(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected -1 or an integer >= 1, got 0")
+    return value
+
+
 def _build_parser():
     from . import __version__
 
@@ -430,50 +372,79 @@ def _build_parser():
     )
     parser.add_argument("--version", action="version",
                         version=f"sktransfer {__version__}")
+    parser.add_argument("--traceback", action="store_true",
+                        help="on an error, show the full Python traceback "
+                             "instead of a one-line message")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    defaults = ConceptDriftConfig()
+    simulate = sub.add_parser(
+        "simulate",
+        help="run a simulation study described in a TOML file",
+        description=(
+            "Run the simulation study described in STUDY (a TOML file: "
+            "[study] n_reps, seed, metrics; [[dgm]] name, params, grid; "
+            "[[method]] name, params; optional [plot] and [output]) and write "
+            "into DIR: results.parquet (or .csv), summary.md, one PNG per "
+            "plotted metric and a copy of the study file. Finished repetitions "
+            "stream to a checkpoint, so rerunning an interrupted command "
+            "resumes it."
+        ),
+    )
+    simulate.add_argument("study", metavar="STUDY", help="the study file (.toml)")
+    simulate.add_argument("--out", metavar="DIR", default=None,
+                          help="output directory (created if needed; default: "
+                               "STUDY's name with '_output', in the current "
+                               "directory)")
+    simulate.add_argument("--n-jobs", type=_n_jobs, default=-1, metavar="N",
+                          help="parallel workers (-1: all cores, or all dask "
+                               "workers; default: %(default)s)")
+    simulate.add_argument("--backend", choices=("loky", "dask"), default="loky",
+                          help="joblib backend: local processes (loky) or a "
+                               "dask cluster (default: %(default)s)")
+    simulate.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                          help="dask scheduler to connect to (tcp://host:8786); "
+                               "without it --backend dask starts a local "
+                               "cluster of --n-jobs worker processes")
+    simulate.add_argument("--checkpoint", metavar="PATH", default=None,
+                          help="checkpoint (.csv file or .parquet directory) "
+                               "that finished repetitions stream to (default: "
+                               "DIR/checkpoint.parquet, or .csv without "
+                               "pyarrow)")
+    simulate.add_argument("--restart", action="store_true",
+                          help="delete the checkpoint first: compute every "
+                               "repetition again")
+    simulate.add_argument("--quiet", action="store_true",
+                          help="print only the paths written")
+    simulate.set_defaults(handler=_cmd_simulate)
+
     demo = sub.add_parser(
         "demo",
-        help="run the concept-drift simulation study and write its table and "
-             "figure",
+        help="run the demo study: Lasso vs transfer estimators on the "
+             "Trans-Lasso design",
         description=(
-            "Concept-drift study in the spirit of Takada & Fujisawa (2020): "
-            "data arrive in periods, a few true coefficients change between "
-            "periods, and each period's model is fitted on that period's "
-            "small sample. Compares the Lasso refitted on each period, the "
-            "Lasso on all periods so far, and the Transfer Lasso with the "
-            "previous period's estimate as source. Prints a table and writes "
-            f"{_TABLE_FILE}, {_RESULTS_FILE} and {_FIGURE_FILE} into --out."
+            "Compare target-only Lasso, pooled Lasso and every transfer "
+            "estimator of the package (Transfer Lasso, Trans-Lasso, Trans-GLM) "
+            "on the simulation design of Li, Cai & Li (2022), as the number of "
+            "informative sources grows. This is 'sktransfer simulate' on the "
+            "study file shipped with the package (its path is printed; copy "
+            "it to start your own). Prints the summary table and writes "
+            "results, summary.md, PNG plots and the study file into --out."
         ),
     )
     demo.add_argument("--out", default="demo_output", metavar="DIR",
                       help="output directory (created if needed; default: "
                            "%(default)s)")
-    demo.add_argument("--seed", type=_int_at_least(0), default=0,
-                      help="seed of the Monte-Carlo repetitions (default: "
-                           "%(default)s)")
+    demo.add_argument("--n-jobs", type=_n_jobs, default=2, metavar="N",
+                      help="parallel worker processes (-1: all cores; "
+                           "default: %(default)s)")
+    demo.add_argument("--n-reps", type=_int_at_least(2), default=None,
+                      metavar="N", help="repetitions per cell, at least 2 "
+                                        "(default: the study file's)")
     demo.add_argument("--quiet", action="store_true",
                       help="print only the paths written")
-    demo.add_argument("--n-reps", type=_int_at_least(2),
-                      default=defaults.n_reps,
-                      help="Monte-Carlo repetitions, at least 2 (default: "
-                           "%(default)s)")
-    demo.add_argument("--n-periods", type=_int_at_least(1),
-                      default=defaults.n_periods,
-                      help="periods per repetition (default: %(default)s)")
-    demo.add_argument("--n-samples", type=_int_at_least(10),
-                      default=defaults.n_samples_per_period,
-                      help="samples per period, at least 10 (default: "
-                           "%(default)s)")
-    demo.add_argument("--n-features", type=_int_at_least(2),
-                      default=defaults.n_features,
-                      help="number of features, at least 2 (default: "
-                           "%(default)s)")
-    demo.add_argument("--n-jobs", type=int, default=1,
-                      help="repetitions run in parallel (joblib; default: "
-                           "%(default)s)")
+    demo.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)
+    demo.set_defaults(handler=_cmd_demo)
     return parser
 
 
@@ -488,70 +459,34 @@ def main(argv=None):
     Returns
     -------
     status : int
-        Exit status (0 on success).
+        Exit status: 0 on success, 1 when running failed, 2 for bad
+        arguments or an invalid study file, 130 when interrupted.
+        (``--help``, ``--version`` and argument errors exit through
+        :class:`SystemExit`, as argparse does.)
     """
+    from .simulation._toml import StudyFileError
+
     args = _build_parser().parse_args(argv)
-    if args.command == "demo":
-        return _cmd_demo(args)
-    raise AssertionError(f"unhandled command {args.command!r}")  # pragma: no cover
-
-
-def _cmd_demo(args):
-    """``sktransfer demo``: run every demo study, then write all outputs."""
-    say = print if not args.quiet else (lambda *a, **k: None)
-    os.makedirs(args.out, exist_ok=True)
-    outputs = _AtomicOutputs(args.out)
     try:
-        texts = [study(args, outputs, say) for study in _DEMO_STUDIES]
-        paths = outputs.commit()
-    except BaseException:
-        outputs.discard()
-        raise
-    for text in texts:
-        say()
-        say(text)
-    for path in paths:
-        print(f"wrote {path}")
-    return 0
-
-
-def _demo_concept_drift(args, outputs, say):
-    """The concept-drift study of ``sktransfer demo``.
-
-    Runs the study, stages its table, tidy results and figure in
-    ``outputs`` and returns the table to print.
-    """
-    defaults = ConceptDriftConfig()
-    n_informative = min(defaults.n_informative, args.n_features // 2)
-    config = ConceptDriftConfig(
-        n_reps=args.n_reps,
-        n_periods=args.n_periods,
-        n_samples_per_period=args.n_samples,
-        n_features=args.n_features,
-        n_informative=n_informative,
-        n_drift=min(defaults.n_drift, n_informative),
-    )
-    say(f"sktransfer demo: concept-drift study ({config.n_reps} repetitions "
-        f"x {config.n_periods} periods)...", flush=True)
-    with warnings.catch_warnings():
-        # Show each solver warning once, not once per fit.
-        warnings.simplefilter("once")
-        results = run_concept_drift(config, seed=args.seed, n_jobs=args.n_jobs)
-    table = format_concept_drift(results, config)
-    settings = ", ".join(f"{k}={v}" for k, v in asdict(config).items())
-    outputs.stage(_TABLE_FILE, _write_text(
-        f"{table}\nseed={args.seed}; {settings}\n"
-    ))
-    outputs.stage(_RESULTS_FILE, lambda path: results.to_csv(path, index=False))
-    fig = plot_concept_drift(results, config)
-    outputs.stage(_FIGURE_FILE,
-                  lambda path: fig.savefig(path, format="png", dpi=120))
-    return table
-
-
-# The studies ``sktransfer demo`` runs, in order: each takes (args, outputs,
-# say), stages its files in ``outputs`` and returns the text to print.
-_DEMO_STUDIES = (_demo_concept_drift,)
+        return args.handler(args)
+    except (CommandError, StudyFileError, Exception, KeyboardInterrupt) as exc:
+        if args.traceback:
+            raise
+        if isinstance(exc, CommandError):
+            status = exc.status
+        elif isinstance(exc, StudyFileError):
+            status = EXIT_USAGE
+        elif isinstance(exc, KeyboardInterrupt):
+            status = EXIT_INTERRUPTED
+        else:
+            status = EXIT_FAILURE
+        message = str(exc) or type(exc).__name__
+        if not isinstance(exc, CommandError | StudyFileError | ValueError |
+                          OSError | ImportError | RuntimeError):
+            message = f"{type(exc).__name__}: {message}"
+        message = " ".join(message.split())
+        print(f"sktransfer {args.command}: error: {message}", file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":  # pragma: no cover
