@@ -234,13 +234,21 @@ class Study:
         spec = _Spec(self, entropy)
         bar = _progress_bar(len(todo), progress)
         frames = []
+        # BLAS's thread count is process-wide and OpenBLAS ignores a restore
+        # made from a worker thread: with the threading backend, the chunks'
+        # own limits left BLAS at one thread after the study and let chunks
+        # run with several while another restored. So the calling thread also
+        # holds the limit, across all chunks, and restores it itself; worker
+        # processes limit themselves in _run_chunk.
         try:
-            parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-            for frame in parallel(delayed(_run_chunk)(spec, chunk) for chunk in chunks):
-                if store is not None:
-                    store.append(frame)
-                frames.append(frame)
-                bar.update(frame["rep"].size // len(self.methods))
+            with single_thread():
+                parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+                for frame in parallel(delayed(_run_chunk)(spec, chunk)
+                                      for chunk in chunks):
+                    if store is not None:
+                        store.append(frame)
+                    frames.append(frame)
+                    bar.update(frame["rep"].size // len(self.methods))
         finally:
             bar.close()
         return frames
