@@ -19,7 +19,7 @@ from ..utils._threads import single_thread
 from ..utils._validation import check_int
 from ._checkpoint import KEY_COLUMNS, TAIL_COLUMNS, Checkpoint, _dtype
 from ._dgm import DGM, as_dgm, check_data
-from ._methods import as_method
+from ._methods import _final_step, as_method
 from ._metrics import get_metric
 from ._result import StudyResult
 
@@ -138,11 +138,13 @@ class Study:
                 )
         for metric in self.metrics:
             for method in self.methods:
+                # The final step of a Pipeline, as MethodOutput.conf_int reads it.
+                final = _final_step(method.estimator) if method.is_estimator else None
                 if "conf_int" in metric.needs and method.is_estimator and not hasattr(
-                        method.estimator, "conf_int"):
+                        final, "conf_int"):
                     raise ValueError(
                         f"metric {metric.name!r} needs conf_int, which method "
-                        f"{method.name!r} ({type(method.estimator).__name__}) "
+                        f"{method.name!r} ({type(final).__name__}) "
                         "does not have."
                     )
 
