@@ -31,7 +31,9 @@ class Method:
         ``sample_domain``: ``"target"`` the target rows only (``d < 0``);
         ``"all"`` every row, without ``sample_domain`` (a pooled fit);
         ``"auto"`` every row with ``sample_domain=`` when the estimator's
-        ``fit`` accepts it, otherwise the target rows. Ignored for callables.
+        ``fit`` accepts it (for a :class:`~sklearn.pipeline.Pipeline`: when
+        its final step's does, as ``<step>__sample_domain=``), otherwise the
+        target rows. Ignored for callables.
     fit_params : dict, default=None
         Extra keyword arguments of ``fit``.
 
@@ -99,8 +101,9 @@ class Method:
         domain = data.get("sample_domain")
         if domain is None or self.rows == "all":
             return X, y, {}
-        if self.rows == "auto" and _fit_accepts(estimator, "sample_domain"):
-            return X, y, {"sample_domain": domain}
+        key = _sample_domain_key(estimator) if self.rows == "auto" else None
+        if key is not None:
+            return X, y, {key: domain}
         target = np.asarray(domain) < 0
         return X[target], np.asarray(y)[target], {}
 
@@ -231,6 +234,21 @@ def _describe_value(value):
 def _final_step(fitted):
     steps = getattr(fitted, "steps", None)
     return steps[-1][1] if steps else fitted
+
+
+def _sample_domain_key(estimator):
+    """The ``fit`` keyword that hands ``sample_domain`` on, or None.
+
+    A Pipeline's ``fit`` takes ``**params``; it passes ``<step>__sample_domain``
+    to its final step (DESIGN §4), which then sees every row and its domain.
+    """
+    if _fit_accepts(estimator, "sample_domain"):
+        return "sample_domain"
+    steps = getattr(estimator, "steps", None)
+    if steps and hasattr(steps[-1][1], "fit") and _fit_accepts(steps[-1][1],
+                                                               "sample_domain"):
+        return f"{steps[-1][0]}__sample_domain"
+    return None
 
 
 def _fit_accepts(estimator, keyword):
