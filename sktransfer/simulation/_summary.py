@@ -64,7 +64,7 @@ class StudySummary:
         table = self.table
         entries = [_entry(e, s, self.digits)
                    for e, s in zip(table["estimate"], table["mcse"])]
-        keys = table[index].iloc[::k].reset_index(drop=True)
+        keys = table[index].iloc[::k].reset_index(drop=True).map(_label)
         wide = pd.DataFrame(np.reshape(np.array(entries, dtype=object), (-1, k)),
                             columns=self.metrics)
         n = table["n"].to_numpy().reshape(-1, k).min(axis=1)
@@ -121,6 +121,15 @@ class StudySummary:
 
     def _repr_html_(self):
         return self.as_html()
+
+
+def _label(value):
+    """An index label: grid values such as lists are unhashable, so as text."""
+    try:
+        hash(value)
+    except TypeError:
+        return str(value)
+    return value
 
 
 def _entry(estimate, mcse, digits):
