@@ -223,7 +223,7 @@ def _simulate(spec, out, *, n_jobs, backend="loky", scheduler=None,
     say = print if not quiet else (lambda *a, **k: None)
     fmt = _results_format(spec)
     study = spec.study
-    say(f"{spec.title or 'Simulation study'}: {study!r}", flush=True)
+    say(f"running {study!r}", flush=True)
     try:
         result = _run_study(study, n_jobs=n_jobs, backend=backend,
                             scheduler=scheduler, checkpoint=checkpoint,

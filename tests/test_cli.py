@@ -66,7 +66,7 @@ metrics = ["l2_error"]
 TINY_PARAMS = dict(n_target=30, n_source=30, n_sources=2, n_features=15,
                    n_nonzero=3, h=2, n_test=20)
 REPRODUCIBLE = ["dgm", "n_informative", "method", "rep", "l2_error",
-                "prediction_error", "error"]
+                "prediction_error", "error", "n_warnings"]
 METHOD_LABELS = ["Lasso (target)", "Lasso (pooled)", "Trans-Lasso"]
 
 
@@ -393,6 +393,9 @@ INVALID = [
     (_METHOD_2, 'name = "trans_lasso"\n[method.params]\nsources = "auto"\n'
                 "cv = 1  #!", "method[2].params.cv", "'cv' parameter of TransLasso"),
     ('x = "n_informative"', 'x = "h_level"  #!', "plot.x", "not a DGM parameter"),
+    ('metrics = ["l2_error", "prediction_error", "fit_time"]',
+     'metrics = ["l2_error", "prediction_error", "fit_time",\n  "coverage"]  #!',
+     "study.metrics[3]", "needs conf_int, which method 'Lasso (target)'"),
     ('metrics = ["l2_error"]', 'metrics = ["tpr"]  #!', "plot.metrics[0]",
      "not a metric of the study"),
     ('metrics = ["l2_error"]\n',

@@ -260,8 +260,7 @@ class _Reader:
             built = Study(dgms, methods, metrics=metrics, n_reps=n_reps,
                           random_state=seed, on_error=on_error)
         except (TypeError, ValueError) as exc:
-            key = ("study", "metrics") if "metric" in str(exc) else ("study",)
-            raise self.error(key, str(exc)) from None
+            raise self.error(self._study_key(str(exc), metrics), str(exc)) from None
         plot_x, plot_metrics = self.plot(document.get("plot", {}), built)
         output_format = None
         if "output" in document:
@@ -272,6 +271,15 @@ class _Reader:
         return StudySpec(study=built, path=str(self.path), text=text, title=title,
                          plot_x=plot_x, plot_metrics=tuple(plot_metrics),
                          output_format=output_format)
+
+    @staticmethod
+    def _study_key(message, metrics):
+        """The key to blame for an error of :class:`Study` itself."""
+        match = re.search(r"metric '([^']+)'", message)
+        names = [m.name for m in metrics]
+        if match and match.group(1) in names:
+            return ("study", "metrics", names.index(match.group(1)))
+        return ("study", "metrics") if "metric" in message else ("study",)
 
     def metrics(self, value):
         key = ("study", "metrics")
