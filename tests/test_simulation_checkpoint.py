@@ -27,6 +27,7 @@ COEF = np.array([1.0, 0.0, -1.0])
 N_OBS = [12, 16]
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
+POSIX = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
 
 def dgm(rng, n_obs=12):
@@ -303,6 +304,7 @@ def test_refuses_foreign_or_broken_checkpoint_files(tmp_path):
 
 # -- killed processes ------------------------------------------------------------
 
+@POSIX
 def test_resume_after_a_killed_worker(tmp_path, reference):
     """A worker SIGKILLs itself at (cell 1, rep 2), the 9th of 12 one-repetition
     chunks on two loky workers: the run fails with TerminatedWorkerError, the
@@ -342,6 +344,7 @@ def _n_written(path):
     return len(list(path.glob("part-*.parquet"))) if path.exists() else 0
 
 
+@POSIX
 @pytest.mark.parametrize("name", ["study.csv", "study.parquet"])
 def test_resume_after_the_main_process_is_killed(tmp_path, name):
     """Start the study in a subprocess, SIGKILL it once some repetitions are on
