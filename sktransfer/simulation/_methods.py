@@ -129,6 +129,12 @@ def as_method(obj, name=None):
         if name is not None and name != obj.name:
             return Method(obj.estimator, name, rows=obj.rows, fit_params=obj.fit_params)
         return obj
+    is_estimator = hasattr(obj, "fit") and hasattr(obj, "get_params")
+    if not is_estimator and not callable(obj):
+        raise TypeError(
+            "methods must hold estimators, callables or Method objects, got "
+            f"{type(obj).__name__}."
+        )
     return Method(obj, name)
 
 

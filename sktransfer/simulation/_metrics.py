@@ -396,7 +396,8 @@ def get_metric(metric):
     if isinstance(metric, str):
         if metric not in METRICS:
             raise ValueError(
-                f"unknown metric {metric!r}; known: {', '.join(sorted(METRICS))}."
+                f"metrics: unknown metric {metric!r}; known: "
+                f"{', '.join(sorted(METRICS))}."
             )
         return METRICS[metric]()
     raise TypeError(
