@@ -232,6 +232,11 @@ def _simulate(spec, out, *, n_jobs, backend="loky", scheduler=None,
         hint = (f"; rerun the same command to resume from {checkpoint}"
                 if checkpoint is not None else "")
         raise CommandError(f"interrupted{hint}.", EXIT_INTERRUPTED) from None
+    except RuntimeError as exc:
+        if "on_error" not in str(exc):
+            raise
+        raise CommandError(f"{exc} In a study file: on_error = \"record\" under "
+                           "[study].") from None
     paths = _write_outputs(out, spec, result, fmt, copy_study=copy_study)
     say()
     if spec.title:

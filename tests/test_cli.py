@@ -273,7 +273,7 @@ def test_failed_study_is_one_line(tmp_path, capsys):
                               tmp_path / "out"], capsys)
     assert status == 1
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "'Lasso (target)'" in err and "on_error" in err
+    assert "'Lasso (target)'" in err and 'on_error = "record"' in err
 
 
 # ---------------------------------------------------------------------------
