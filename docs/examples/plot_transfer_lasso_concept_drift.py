@@ -17,8 +17,9 @@ estimate :math:`\\tilde\\beta` as the source:
 so each coefficient either stays at 0, stays at its previous value, or moves.
 When only a few coefficients change per period, few have to move.
 
-This example follows one simulated sequence; ``sktransfer demo`` runs the
-same comparison over several repetitions, with Monte-Carlo standard errors.
+This example follows one simulated sequence. To compare estimators over many
+repetitions, with Monte-Carlo standard errors, run a simulation study
+(:class:`sktransfer.simulation.Study`).
 """
 
 # %%
@@ -114,6 +115,7 @@ ax2.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
 plt.show()
 
 # %%
-# Averaged over repetitions, with support recovery, prediction error and a
-# pooled Lasso as a third method, the same comparison is printed by
-# ``sktransfer demo`` (``make demo``).
+# One sequence is one draw: averaged over repetitions, with Monte-Carlo
+# standard errors, such comparisons are simulation studies
+# (:class:`sktransfer.simulation.Study`; ``sktransfer demo`` runs one on the
+# Trans-Lasso design).
