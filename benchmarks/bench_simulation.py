@@ -33,11 +33,17 @@ Protocol:
   rounds. The CPU seconds of this process and its descendants (workers,
   dask processes) are recorded with each run, to tell work added by
   parallelism from CPU time the study did not get on a loaded machine;
+* an informational fourth mode runs the dask cluster with its workers
+  started without ``MALLOC_TRIM_THRESHOLD_``: dask's Nanny sets it to 65536
+  by default (``distributed.nanny.pre-spawn-environ``), which turns off
+  glibc's dynamic mmap threshold, so every array of 128 KiB or more is
+  mmapped afresh and page-faulted in; on this study's small fits that slows
+  the workers down markedly. It shows what the default costs;
 * ``reps/s`` = repetitions (data sets, each fitted by the 3 methods) per
   second of wall time; ``speed-up`` = reps/s / reps/s of ``n_jobs=1``;
   ``parallel efficiency`` = speed-up / 2;
-* the three result tables (``StudyResult.to_frame()``, every column except
-  the non-reproducible ``fit_time``) must be identical;
+* the result tables of all modes (``StudyResult.to_frame()``, every column
+  except the non-reproducible ``fit_time``) must be identical;
 * **engine overhead**: a DGM that returns a constant 4 x 3 data set and a
   method (a callable) that returns a constant ``{"coef": ...}``, with the
   ``l2_error`` metric, ``n_jobs=1``; overhead per repetition = wall time of
@@ -52,6 +58,7 @@ repetition.
 """
 
 import argparse
+import contextlib
 import cProfile
 import gc
 import io
@@ -196,6 +203,39 @@ def timed_cpu(fn):
     return t, cpu_used(before, cpu_snapshot()), out
 
 
+DASK_NO_TRIM = "2 workers, dask, no malloc trim (info)"
+MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
+
+
+@contextlib.contextmanager
+def dask_environment(malloc_trim=True):
+    """The environment in which a dask LocalCluster is started, restored after.
+
+    A dask Nanny sets ``distributed.nanny.pre-spawn-environ`` (by default
+    ``MALLOC_TRIM_THRESHOLD_=65536``) in this process's ``os.environ`` before
+    spawning a worker and leaves it there, where processes spawned later
+    (loky workers) would inherit it: the environment is restored afterwards.
+    ``malloc_trim=False`` starts the workers without the variable (glibc's
+    dynamic mmap threshold stays on), the informational mode.
+    """
+    import dask
+    import distributed  # noqa: F401  (loads the distributed config)
+
+    saved = dict(os.environ)
+    overrides = {}
+    if not malloc_trim:
+        environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+        environ.pop(MALLOC_TRIM, None)
+        overrides["distributed.nanny.pre-spawn-environ"] = environ
+        os.environ.pop(MALLOC_TRIM, None)
+    try:
+        with dask.config.set(overrides):
+            yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def section_throughput(cfg, targets):
     n_cells = len(GRID["n_informative"])
     n_reps = cfg["n_reps"]
@@ -223,20 +263,22 @@ def section_throughput(cfg, targets):
 
     idle = []
 
-    def run_dask():
+    def run_dask(malloc_trim=True):
         # An idle LocalCluster keeps using CPU (scheduler and worker event
         # loops), so it is started for the dask run of each round and closed
         # after it rather than left running beside the other modes.
         t0 = time.perf_counter()
-        with dask_client(n_workers=N_WORKERS, threads_per_worker=1,
-                         dashboard_address=None) as client:
-            note(f"dask: LocalCluster + Client start ({N_WORKERS} processes x 1 "
-                 "thread)", time.perf_counter() - t0)
+        with dask_environment(malloc_trim), dask_client(
+                n_workers=N_WORKERS, threads_per_worker=1,
+                dashboard_address=None) as client:
+            tag = "" if malloc_trim else ", MALLOC_TRIM_THRESHOLD_ unset"
+            note(f"dask{tag}: LocalCluster + Client start ({N_WORKERS} processes "
+                 "x 1 thread)", time.perf_counter() - t0)
             t, _ = timed(lambda: client.run(warm_worker))
-            note("dask: warm-up call on every worker (client.run)", t)
+            note(f"dask{tag}: warm-up call on every worker (client.run)", t)
             with parallel_config(backend="dask"):
                 t, _ = timed(lambda: warm_study.run(progress=False))
-                note("dask: first run of the small study", t)
+                note(f"dask{tag}: first run of the small study", t)
                 if not idle:
                     before = cpu_snapshot()
                     time.sleep(2.0)
@@ -247,7 +289,8 @@ def section_throughput(cfg, targets):
             lambda: timed_cpu(lambda: study.run(n_jobs=1, progress=False)),
             "2 workers, loky":
             lambda: timed_cpu(lambda: study.run(n_jobs=N_WORKERS, progress=False)),
-            "2 workers, dask LocalCluster": run_dask}
+            "2 workers, dask LocalCluster": run_dask,
+            DASK_NO_TRIM: lambda: run_dask(malloc_trim=False)}
     times = {name: [] for name in runs}
     cpus = {name: [] for name in runs}
     results = {}
@@ -308,7 +351,7 @@ def section_throughput(cfg, targets):
     frames = {name: reproducible_frame(res) for name, res in results.items()}
     (ref_name, (ref, dropped)), *others = frames.items()
     same = all(frame.equals(ref) for _, (frame, _) in others)
-    print(f"result tables identical across the three modes: {'yes' if same else 'NO'}"
+    print(f"result tables identical across all modes: {'yes' if same else 'NO'}"
           f" ({ref.shape[0]} rows x {ref.shape[1]} columns compared exactly; "
           f"excluded: {', '.join(dropped) or 'none'})")
     summary = results[ref_name].summary()
