@@ -33,12 +33,13 @@ Protocol:
   rounds. The CPU seconds of this process and its descendants (workers,
   dask processes) are recorded with each run, to tell work added by
   parallelism from CPU time the study did not get on a loaded machine;
-* an informational fourth mode runs the dask cluster with its workers
-  started without ``MALLOC_TRIM_THRESHOLD_``: dask's Nanny sets it to 65536
-  by default (``distributed.nanny.pre-spawn-environ``), which turns off
-  glibc's dynamic mmap threshold, so every array of 128 KiB or more is
-  mmapped afresh and page-faulted in; on this study's small fits that slows
-  the workers down markedly. It shows what the default costs;
+* the dask cluster is started by ``sktransfer.simulation.dask_client`` with
+  its default ``batch_settings=True`` (workers without dask's
+  ``MALLOC_TRIM_THRESHOLD_``, which switches off glibc's dynamic mmap
+  threshold so that every array of 128 KiB or more is mmapped afresh and
+  page-faulted in; profiler off; slower housekeeping ticks). An
+  informational fourth mode starts it with dask's defaults
+  (``batch_settings=False``) to show what they cost;
 * ``reps/s`` = repetitions (data sets, each fitted by the 3 methods) per
   second of wall time; ``speed-up`` = reps/s / reps/s of ``n_jobs=1``;
   ``parallel efficiency`` = speed-up / 2;
@@ -58,7 +59,6 @@ repetition.
 """
 
 import argparse
-import contextlib
 import cProfile
 import gc
 import io
@@ -203,37 +203,7 @@ def timed_cpu(fn):
     return t, cpu_used(before, cpu_snapshot()), out
 
 
-DASK_NO_TRIM = "2 workers, dask, no malloc trim (info)"
-MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
-
-
-@contextlib.contextmanager
-def dask_environment(malloc_trim=True):
-    """The environment in which a dask LocalCluster is started, restored after.
-
-    A dask Nanny sets ``distributed.nanny.pre-spawn-environ`` (by default
-    ``MALLOC_TRIM_THRESHOLD_=65536``) in this process's ``os.environ`` before
-    spawning a worker and leaves it there, where processes spawned later
-    (loky workers) would inherit it: the environment is restored afterwards.
-    ``malloc_trim=False`` starts the workers without the variable (glibc's
-    dynamic mmap threshold stays on), the informational mode.
-    """
-    import dask
-    import distributed  # noqa: F401  (loads the distributed config)
-
-    saved = dict(os.environ)
-    overrides = {}
-    if not malloc_trim:
-        environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
-        environ.pop(MALLOC_TRIM, None)
-        overrides["distributed.nanny.pre-spawn-environ"] = environ
-        os.environ.pop(MALLOC_TRIM, None)
-    try:
-        with dask.config.set(overrides):
-            yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+DASK_DEFAULTS = "2 workers, dask defaults (info)"
 
 
 def section_throughput(cfg, targets):
@@ -263,15 +233,15 @@ def section_throughput(cfg, targets):
 
     idle = []
 
-    def run_dask(malloc_trim=True):
+    def run_dask(batch_settings=True):
         # An idle LocalCluster keeps using CPU (scheduler and worker event
         # loops), so it is started for the dask run of each round and closed
         # after it rather than left running beside the other modes.
         t0 = time.perf_counter()
-        with dask_environment(malloc_trim), dask_client(
-                n_workers=N_WORKERS, threads_per_worker=1,
-                dashboard_address=None) as client:
-            tag = "" if malloc_trim else ", MALLOC_TRIM_THRESHOLD_ unset"
+        with dask_client(n_workers=N_WORKERS, threads_per_worker=1,
+                         batch_settings=batch_settings,
+                         dashboard_address=None) as client:
+            tag = "" if batch_settings else " (dask defaults)"
             note(f"dask{tag}: LocalCluster + Client start ({N_WORKERS} processes "
                  "x 1 thread)", time.perf_counter() - t0)
             t, _ = timed(lambda: client.run(warm_worker))
@@ -290,7 +260,7 @@ def section_throughput(cfg, targets):
             "2 workers, loky":
             lambda: timed_cpu(lambda: study.run(n_jobs=N_WORKERS, progress=False)),
             "2 workers, dask LocalCluster": run_dask,
-            DASK_NO_TRIM: lambda: run_dask(malloc_trim=False)}
+            DASK_DEFAULTS: lambda: run_dask(batch_settings=False)}
     times = {name: [] for name in runs}
     cpus = {name: [] for name in runs}
     results = {}

@@ -58,6 +58,8 @@ def test_dask_client_rejects_a_non_string_address():
     pytest.importorskip("distributed")
     with pytest.raises(TypeError, match="address must be a string"):
         dask_client(address=8786)
+    with pytest.raises(TypeError, match="batch_settings must be a bool"):
+        dask_client(batch_settings="yes")
 
 
 def test_dask_client_without_distributed_gives_the_install_hint(monkeypatch):
@@ -79,10 +81,18 @@ def test_dask_client_without_distributed_gives_the_install_hint(monkeypatch):
 def test_study_on_a_local_dask_cluster_equals_the_single_process_run(tmp_path):
     pytest.importorskip("distributed")
     reference = study().run(n_jobs=1, progress=False)
+    environ = dict(os.environ)
     # A loopback cluster of two single-threaded worker processes, started by
     # the helper; a second client connects to it by address.
     with dask_client(n_workers=2, processes=True, host="127.0.0.1",
                      dashboard_address=":0") as local:
+        # batch settings: no MALLOC_TRIM_THRESHOLD_ on the workers, profiler
+        # off; the nanny's pre-spawn variables do not stay in this process
+        worker_env = local.run(lambda: (
+            os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+            __import__("dask").config.get("distributed.worker.profile.enabled")))
+        assert list(worker_env.values()) == [(None, False)] * 2
+        assert dict(os.environ) == environ
         info = local.scheduler_info()
         assert len(info["workers"]) == 2
         assert all(w["nthreads"] == 1 for w in info["workers"].values())

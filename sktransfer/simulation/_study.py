@@ -172,8 +172,9 @@ class Study:
             A study with ``random_state=None`` takes the seed stored in an
             existing checkpoint.
         chunk_size : int or "auto", default="auto"
-            Repetitions per task; ``"auto"``: about four tasks per worker, at
-            most 64 repetitions each.
+            Repetitions per task; ``"auto"``: chunks of near-equal size, their
+            number a multiple of the number of workers, at least four per
+            worker and at most 64 repetitions each.
 
         Returns
         -------
@@ -230,9 +231,9 @@ class Study:
     def _execute(self, todo, entropy, n_jobs, progress, chunk_size, store):
         n_workers = max(1, effective_n_jobs(n_jobs))
         if chunk_size == "auto":
-            chunk_size = min(_MAX_CHUNK, max(1, math.ceil(
-                len(todo) / (_CHUNKS_PER_WORKER * n_workers))))
-        chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
+            chunks = _balanced_chunks(todo, n_workers)
+        else:
+            chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
         spec = _Spec(self, entropy)
         bar = _progress_bar(len(todo), progress)
         frames = []
@@ -294,6 +295,25 @@ class Study:
         return (f"Study({len(self.dgms)} DGMs, {len(self.cells)} cells, "
                 f"{len(self.methods)} methods, {len(self.metrics)} metrics, "
                 f"n_reps={self.n_reps})")
+
+
+def _balanced_chunks(todo, n_workers):
+    """Split ``todo`` into a multiple of ``n_workers`` chunks of near-equal size.
+
+    At least ``_CHUNKS_PER_WORKER`` chunks per worker (so a slow chunk does
+    not idle the others for long) and at most ``_MAX_CHUNK`` repetitions per
+    chunk (so a checkpoint is written often); sizes differ by at most one, so
+    every worker gets the same number of repetitions up to one chunk's worth.
+    """
+    n_chunks = max(_CHUNKS_PER_WORKER * n_workers, math.ceil(len(todo) / _MAX_CHUNK))
+    n_chunks = min(len(todo), math.ceil(n_chunks / n_workers) * n_workers)
+    size, extra = divmod(len(todo), n_chunks)
+    chunks, start = [], 0
+    for i in range(n_chunks):
+        stop = start + size + (i < extra)
+        chunks.append(todo[start:stop])
+        start = stop
+    return chunks
 
 
 class _Spec:
