@@ -90,8 +90,9 @@ def test_study_on_a_local_dask_cluster_equals_the_single_process_run(tmp_path):
         # off; the nanny's pre-spawn variables do not stay in this process
         worker_env = local.run(lambda: (
             os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+            os.environ.get("NUMBA_NUM_THREADS"),
             __import__("dask").config.get("distributed.worker.profile.enabled")))
-        assert list(worker_env.values()) == [(None, False)] * 2
+        assert list(worker_env.values()) == [(None, "1", False)] * 2
         assert dict(os.environ) == environ
         info = local.scheduler_info()
         assert len(info["workers"]) == 2

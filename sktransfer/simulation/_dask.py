@@ -43,11 +43,12 @@ def dask_client(address=None, *, n_workers=None, threads_per_worker=1,
         afresh from the OS; on the simulation benchmark a chunk took 1.5 to
         1.8 times as long in such a worker as in a plain process), with the
         statistical profiler off and slower housekeeping ticks (less idle
-        CPU). Dask's defaults favour long-running workers that must return
-        memory to the OS. Ignored when connecting to ``address``, whose
-        workers are already running. Either way, the environment variables
-        dask's nanny sets in this process before it spawns the workers are
-        removed again once the cluster is up.
+        CPU), and with ``NUMBA_NUM_THREADS=1`` beside dask's one-thread
+        settings for BLAS and OpenMP. Dask's defaults favour long-running
+        workers that must return memory to the OS. Ignored when connecting
+        to ``address``, whose workers are already running. Either way, the
+        environment variables dask's nanny sets in this process before it
+        spawns the workers are removed again once the cluster is up.
     **kwargs
         Passed to :class:`distributed.Client` (and on to
         :class:`distributed.LocalCluster`), e.g. ``processes=False``.
@@ -76,6 +77,7 @@ def dask_client(address=None, *, n_workers=None, threads_per_worker=1,
     if batch_settings:
         environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
         environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+        environ["NUMBA_NUM_THREADS"] = 1  # as dask already does for BLAS/OpenMP
         config = {**_BATCH_CONFIG, "distributed.nanny.pre-spawn-environ": environ}
     saved = dict(os.environ)
     try:

@@ -160,7 +160,11 @@ class Study:
             :func:`joblib.parallel_config`, else 1; ``-1``: all cores). Any
             joblib backend works, e.g. a dask cluster through
             ``with joblib.parallel_config(backend="dask"):``. Inside each
-            chunk BLAS and OpenMP are limited to one thread.
+            chunk BLAS and OpenMP are limited to one thread (threadpoolctl).
+            sktransfer's Numba kernels are single-threaded; for methods with
+            parallel Numba code, loky workers start with joblib's
+            ``NUMBA_NUM_THREADS`` (cores // workers) and the local dask
+            workers of :func:`dask_client` with one thread.
         progress : bool, default=True
             Show a progress bar (tqdm) when standard error is a terminal.
         checkpoint : str or Path, default=None
