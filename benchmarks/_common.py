@@ -318,3 +318,18 @@ def machine_string():
         pass
     return (f"{platform.system()} {platform.release()}, {model or cpu}, "
             f"{os.cpu_count()} logical CPUs")
+
+
+def print_targets(targets, t_start):
+    """The closing table of a benchmark: each target, PASS/FAIL, load, wall time.
+
+    ``targets`` holds ``(name, measured, ok)`` triples; ``t_start`` is the
+    benchmark's ``time.perf_counter()`` at start.
+    """
+    print_table(["target", "measured", "result"],
+                [[name, value, "PASS" if ok else "FAIL"]
+                 for name, value, ok in targets])
+    n_pass = sum(ok for _, _, ok in targets)
+    print(f"{n_pass}/{len(targets)} targets passed")
+    print(f"load average at end: {load_string()}")
+    print(f"total wall time: {time.perf_counter() - t_start:.0f} s")

@@ -66,6 +66,7 @@ from _common import (  # noqa: E402
     load_string,
     machine_string,
     print_table,
+    print_targets,
     versions,
 )
 from sklearn.linear_model import LassoCV, LogisticRegressionCV  # noqa: E402
@@ -207,13 +208,7 @@ def main(argv=None):
                      "median l2 error", "ratio vs peer", "exact detection"], rows)
 
     print("Targets")
-    print_table(["target", "measured", "result"],
-                [[name, value, "PASS" if ok else "FAIL"]
-                 for name, value, ok in targets])
-    n_pass = sum(ok for _, _, ok in targets)
-    print(f"{n_pass}/{len(targets)} targets passed")
-    print(f"load average at end: {load_string()}")
-    print(f"total wall time: {time.perf_counter() - t_start:.0f} s")
+    print_targets(targets, t_start)
     return 0
 
 

@@ -58,6 +58,7 @@ from _common import (  # noqa: E402
     machine_string,
     median_time,
     print_table,
+    print_targets,
     time_interleaved,
     versions,
 )
@@ -904,13 +905,7 @@ def main(argv=None):
     print("=" * 100)
     print("Targets")
     print("=" * 100)
-    print_table(["target", "measured", "result"],
-                [[name, value, "PASS" if ok else "FAIL"]
-                 for name, value, ok in targets])
-    n_pass = sum(ok for _, _, ok in targets)
-    print(f"{n_pass}/{len(targets)} targets passed")
-    print(f"load average at end: {load_string()}")
-    print(f"total wall time: {time.perf_counter() - t_start:.0f} s")
+    print_targets(targets, t_start)
     return 0
 
 
