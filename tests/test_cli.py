@@ -286,7 +286,7 @@ def test_simulate_on_dask_scheduler(tmp_path, capsys, expected):
     path = write_study(tmp_path)
     out = tmp_path / "out"
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1,
-                                  processes=False, dashboard_address=None) as cluster:
+                                  processes=False, dashboard_address=":0") as cluster:
         status, _, err = run_cli(["simulate", path, "--backend", "dask",
                                   "--scheduler", cluster.scheduler_address,
                                   "--out", out, "--quiet"], capsys)
