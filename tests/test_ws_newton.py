@@ -196,3 +196,37 @@ def test_extended_factor_equals_a_fresh_one():
     np.testing.assert_allclose(grown.XA, XA, rtol=0, atol=0)
     # a cheaper estimate for a superset of the factor than for a fresh one
     assert grown.cost(active, l2) < wscd._RestrictedNewton(datafit).cost(active, l2)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_step_with_pinned_coordinates_equals_a_fresh_factor(seed):
+    # Factor a superset of the active set; the coordinates that left it are
+    # pinned (held where they are), and the step must be the one a factor of
+    # the active set alone gives.
+    datafit, penalty, w, active, (a, b, c, l2) = _pieces_point(seed)
+    rng = np.random.default_rng(seed)
+    left = rng.choice(active, size=3, replace=False)
+    kept = np.setdiff1d(active, left)
+    reference = wscd._RestrictedNewton(datafit)
+    w_ref, r_ref = w.copy(), datafit.init_state(w)
+    t_ref = reference.step(w_ref, r_ref, a, b, c, l2, kept)
+    assert reference.cols.size == kept.size
+    pinned = wscd._RestrictedNewton(datafit)
+    assert pinned._factor(active, l2)
+    assert pinned._new_columns(kept) is not None  # reused, not refactorised
+    assert pinned.cost(kept, l2) < wscd._RestrictedNewton(datafit).cost(kept, l2)
+    w_pin, r_pin = w.copy(), datafit.init_state(w)
+    t_pin = pinned.step(w_pin, r_pin, a, b, c, l2, kept)
+    assert pinned.cols.size == active.size  # the factor was kept
+    assert t_pin == pytest.approx(t_ref, rel=1e-9)
+    np.testing.assert_array_equal(w_pin[left], w[left])
+    np.testing.assert_allclose(w_pin, w_ref, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(r_pin, r_ref, rtol=0, atol=1e-10)
+
+
+def test_many_coordinates_leaving_rebuild_the_factor():
+    datafit, penalty, w, active, (a, b, c, l2) = _pieces_point(1)
+    newton = wscd._RestrictedNewton(datafit)
+    assert newton._factor(active, l2)
+    n_left = int(max(newton.MAX_PINNED, newton.MAX_PINNED_SHARE * active.size)) + 1
+    assert newton._new_columns(active[n_left:]) is None

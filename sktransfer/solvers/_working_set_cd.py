@@ -305,13 +305,20 @@ class _RestrictedNewton:
     def XA(self):
         return self._XA[:, : self.cols.size]
 
+    #: Factored coordinates that left the active set are kept in the factor
+    #: and pinned (their step held at 0) while there are at most this many,
+    #: or this share of the factor; beyond, the factor is rebuilt.
+    MAX_PINNED = 16
+    MAX_PINNED_SHARE = 0.05
+
     def _new_columns(self, active):
         """Columns of ``active`` outside the factor, or None to refactorise."""
         if self.L is None:
             return None
         inside = np.isin(active, self.cols, assume_unique=True)
-        if np.count_nonzero(inside) != self.cols.size:
-            return None  # some factored coordinate left: start afresh
+        n_pinned = self.cols.size - np.count_nonzero(inside)
+        if n_pinned > max(self.MAX_PINNED, self.MAX_PINNED_SHARE * self.cols.size):
+            return None  # many factored coordinates left: start afresh
         return active[~inside]
 
     def cost(self, active, l2):
@@ -323,9 +330,13 @@ class _RestrictedNewton:
             flops = m * m * self.n / 5 + m**3 / 6
         else:
             k = new.size
+            m = self.cols.size + k
             flops = k * m * self.n / 5 + k * m * m / 2 + k**3 / 6
+            # a pair of triangular solves per pinned coordinate
+            n_pinned = m - active.size
+            flops += 2 * n_pinned * m * m
         flops += self.OVERHEAD_FLOPS
-        return flops / (2.0 * m * self.n) + self.OVERHEAD_EPOCHS
+        return flops / (2.0 * active.size * self.n) + self.OVERHEAD_EPOCHS
 
     def _reserve(self, size):
         """Room for ``size`` columns in the ``X_A`` buffer, keeping ``X_A``."""
@@ -391,10 +402,21 @@ class _RestrictedNewton:
         A = self.cols
         n = self.n
         wA, aA, bA, cA, l2A = w[A], a[A], b[A], c[A], l2[A]
+        pinned = np.flatnonzero(~np.isin(A, active, assume_unique=True))
         with np.errstate(all="ignore"):
             grad = (-(self.XA.T @ r) / n + aA * np.sign(wA)
                     + bA * np.sign(wA - cA) + l2A * wA)
+            grad[pinned] = 0.0
             d = -scipy.linalg.cho_solve((self.L, True), grad, check_finite=False)
+            if pinned.size:
+                # Hold the pinned coordinates (factored, no longer active):
+                # minimise over d with d_R = 0 by a Lagrange correction,
+                # d = H^{-1}(-g + E_R mu), mu chosen so that d_R = 0.
+                E = np.zeros((A.size, pinned.size))
+                E[pinned, np.arange(pinned.size)] = 1.0
+                Z = scipy.linalg.cho_solve((self.L, True), E, check_finite=False)
+                d -= Z @ np.linalg.solve(Z[pinned], d[pinned])
+                d[pinned] = 0.0
             # Longest step keeping every coordinate on its closed piece.
             t = 1.0
             for kink in (0.0, cA):
