@@ -106,11 +106,9 @@ def _write_text(text):
 
 
 def _have_pyarrow():
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    from importlib.util import find_spec
+
+    return find_spec("pyarrow") is not None
 
 
 def _figure_name(metric):
@@ -125,14 +123,16 @@ def _figure_name(metric):
 
 def _results_format(spec):
     """``"parquet"`` or ``"csv"``: the file's choice, else parquet with pyarrow."""
-    if spec.output_format == "parquet" and not _have_pyarrow():
+    if spec.output_format == "csv":
+        return "csv"
+    if _have_pyarrow():
+        return "parquet"
+    if spec.output_format == "parquet":
         raise CommandError(
             f"{spec.path}: output.format = 'parquet' needs pyarrow: pip install "
             "pyarrow (or sktransfer[dist]), or set format = 'csv'."
         )
-    if spec.output_format is not None:
-        return spec.output_format
-    return "parquet" if _have_pyarrow() else "csv"
+    return "csv"
 
 
 def _run_study(study, *, n_jobs, backend, scheduler, checkpoint, progress):
@@ -209,6 +209,50 @@ def _write_outputs(out, spec, result, fmt, *, copy_study=True):
         raise
 
 
+#: The list of the files the command wrote into an output directory.
+MANIFEST = ".sktransfer-outputs.json"
+_MANIFEST_TAG = "sktransfer-outputs"
+# The names _write_outputs can write: a manifest never deletes anything else.
+_OUTPUT_NAME = re.compile(r"results\.(parquet|csv)|summary\.md|study\.toml|"
+                          r"[A-Za-z0-9_.-]+\.png")
+
+
+def _remove_stale_outputs(out, paths):
+    """Delete the outputs of an earlier run that this run did not rewrite.
+
+    Only files listed in ``out``'s manifest (written by an earlier run of
+    the command) are deleted; the manifest is then rewritten to list
+    ``paths``, the files just written. Returns the paths deleted.
+    """
+    import json
+
+    manifest = Path(out) / MANIFEST
+    try:
+        stored = json.loads(manifest.read_text(encoding="utf-8"))
+        listed = stored["files"] if stored.get("format") == _MANIFEST_TAG else []
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        listed = []  # none, or not ours: delete nothing
+    written = {Path(p).name for p in paths}
+    removed = []
+    for name in listed if isinstance(listed, list) else ():
+        if (not isinstance(name, str) or name in written
+                or _OUTPUT_NAME.fullmatch(name) is None):
+            continue
+        stale = Path(out) / name
+        if stale.is_file() or stale.is_symlink():
+            stale.unlink()
+            removed.append(stale)
+    outputs = _AtomicOutputs(out)
+    try:
+        outputs.stage(MANIFEST, _write_text(json.dumps(
+            {"format": _MANIFEST_TAG, "files": sorted(written)}, indent=1) + "\n"))
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
+    return removed
+
+
 def _use_agg():
     """Draw off-screen, unless this process already chose a backend."""
     if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
@@ -217,11 +261,13 @@ def _use_agg():
         matplotlib.use("Agg")
 
 
-def _simulate(spec, out, *, n_jobs, backend="loky", scheduler=None,
+def _simulate(spec, out, fmt, *, n_jobs, backend="loky", scheduler=None,
               checkpoint=None, quiet=False, copy_study=True):
-    """Run ``spec``, print its summary and write the outputs into ``out``."""
+    """Run ``spec``, print its summary and write the outputs into ``out``.
+
+    ``fmt`` is the results' format (:func:`_results_format`).
+    """
     say = print if not quiet else (lambda *a, **k: None)
-    fmt = _results_format(spec)
     study = spec.study
     say(f"running {study!r}", flush=True)
     try:
@@ -235,9 +281,9 @@ def _simulate(spec, out, *, n_jobs, backend="loky", scheduler=None,
     except RuntimeError as exc:
         if "on_error" not in str(exc):
             raise
-        raise CommandError(f"{exc} In a study file: on_error = \"record\" under "
-                           "[study].") from None
+        raise CommandError(_failure_message(str(exc))) from None
     paths = _write_outputs(out, spec, result, fmt, copy_study=copy_study)
+    stale = _remove_stale_outputs(out, paths)
     say()
     if spec.title:
         say(spec.title)
@@ -245,7 +291,28 @@ def _simulate(spec, out, *, n_jobs, backend="loky", scheduler=None,
     say()
     for path in paths:
         print(f"wrote {path}")
+    for path in stale:
+        say(f"removed {path} (an output of an earlier run)")
     return result
+
+
+# What the engine appends to a failure for Python users (``Study(...,
+# on_error="record")``); a study file sets it differently.
+_PYTHON_HINT = re.compile(r"\s*Pass on_error=.*\Z", re.DOTALL)
+
+
+def _failure_message(message):
+    """The one-line message for a study stopped by a failure.
+
+    The engine's hint for Python users is dropped; a failing fit of a
+    method (not a failing DGM) gets the study file's ``on_error`` hint
+    instead. The message ends with exactly one period.
+    """
+    text = _PYTHON_HINT.sub("", message).rstrip().rstrip(".") + "."
+    if text.startswith("method "):
+        text += (' To record failing fits and go on, set on_error = "record" '
+                 "under [study].")
+    return text
 
 
 def _cmd_simulate(args):
@@ -254,7 +321,7 @@ def _cmd_simulate(args):
     if args.scheduler is not None and args.backend != "dask":
         raise CommandError("--scheduler needs --backend dask.", EXIT_USAGE)
     spec = load_study(args.study)
-    fmt = _results_format(spec)
+    fmt = _results_format(spec)  # before anything is deleted or run
     out = Path(args.out) if args.out is not None else Path(
         f"{Path(args.study).stem}_output")
     checkpoint = (Path(args.checkpoint) if args.checkpoint is not None
@@ -262,29 +329,44 @@ def _cmd_simulate(args):
     if args.restart:
         _remove_checkpoint(checkpoint)
     try:
-        _simulate(spec, out, n_jobs=args.n_jobs, backend=args.backend,
+        _simulate(spec, out, fmt, n_jobs=args.n_jobs, backend=args.backend,
                   scheduler=args.scheduler, checkpoint=checkpoint, quiet=args.quiet)
     except ValueError as exc:
         if "checkpoint" in str(exc) and "different study" in str(exc):
-            raise CommandError(f"{exc} (or pass --restart).") from None
+            raise CommandError(f"{str(exc).rstrip('.')} (or pass --restart)."
+                               ) from None
         raise
     return 0
 
 
 def _remove_checkpoint(path):
-    """Delete a checkpoint (CSV file or Parquet directory) and its metadata."""
+    """Delete a checkpoint (CSV file or Parquet directory) and its metadata.
+
+    Only a checkpoint is deleted: ``path`` (if it exists) must come with the
+    metadata file ``PATH.meta.json`` that the engine writes, tagged as a
+    study checkpoint; anything else is refused and left alone.
+    """
+    import json
     import shutil
 
+    from .simulation._checkpoint import FORMAT_TAG
+
     meta = Path(str(path) + ".meta.json")
-    if path.is_dir():
-        if not meta.exists():
-            raise CommandError(
-                f"--restart: {path} is a directory but not a study checkpoint "
-                f"(no {meta.name}); not deleting it.")
+    if not path.exists() and not meta.exists():
+        return
+    try:
+        tagged = json.loads(meta.read_text(encoding="utf-8")).get("format")
+    except (OSError, ValueError, AttributeError):
+        tagged = None
+    if tagged != FORMAT_TAG:
+        raise CommandError(
+            f"--restart: {path} is not a study checkpoint (no {meta.name} "
+            "written by sktransfer); not deleting it.", EXIT_USAGE)
+    if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
-    elif path.exists():
+    elif path.exists() or path.is_symlink():
         path.unlink()
-    meta.unlink(missing_ok=True)
+    meta.unlink()
 
 
 def demo_study_path():
@@ -331,8 +413,8 @@ def _cmd_demo(args):
         if args.n_jobs != 1:
             _compile_kernels(load_study(path, overrides=_QUICK).study)
         # No checkpoint: every run of the demo computes afresh.
-        _simulate(spec, Path(args.out), n_jobs=args.n_jobs, quiet=args.quiet,
-                  copy_study=not overrides)
+        _simulate(spec, Path(args.out), _results_format(spec), n_jobs=args.n_jobs,
+                  quiet=args.quiet, copy_study=not overrides)
     return 0
 
 
@@ -417,8 +499,9 @@ def _build_parser():
                                "DIR/checkpoint.parquet, or .csv without "
                                "pyarrow)")
     simulate.add_argument("--restart", action="store_true",
-                          help="delete the checkpoint first: compute every "
-                               "repetition again")
+                          help="delete the checkpoint first (only a file or "
+                               "directory with the checkpoint's .meta.json): "
+                               "compute every repetition again")
     simulate.add_argument("--quiet", action="store_true",
                           help="print only the paths written")
     simulate.set_defaults(handler=_cmd_simulate)

@@ -171,9 +171,10 @@ def test_simulate_writes_outputs_equal_to_python_study(tmp_path, capsys, expecte
     assert status == 0, err
     fmt = "parquet" if cli._have_pyarrow() else "csv"
     names = {f"results.{fmt}", "summary.md", "l2_error.png", "study.toml",
-             f"checkpoint.{fmt}", f"checkpoint.{fmt}.meta.json"}
+             f"checkpoint.{fmt}", f"checkpoint.{fmt}.meta.json", cli.MANIFEST}
     assert set(os.listdir(out)) == names  # no temporary files left
-    for name in names - {f"checkpoint.{fmt}", f"checkpoint.{fmt}.meta.json"}:
+    for name in names - {f"checkpoint.{fmt}", f"checkpoint.{fmt}.meta.json",
+                         cli.MANIFEST}:
         assert f"wrote {out / name}" in printed
     assert (out / "l2_error.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "study.toml").read_text() == TINY
@@ -231,11 +232,95 @@ def test_checkpoint_of_another_study_and_restart(tmp_path, capsys):
                              capsys)
     assert status == 1
     assert err.count("\n") == 1 and "different study" in err and "--restart" in err
+    assert err.endswith(".meta.json (or pass --restart).\n")
     pd.testing.assert_frame_equal(read_results(out), before)
     status, _, err = run_cli(["simulate", other, "--n-jobs", "1", "--out", out,
                               "--restart"], capsys)
     assert status == 0, err
     assert not read_results(out)["l2_error"].equals(before["l2_error"])
+
+
+def test_restart_deletes_only_a_checkpoint(tmp_path, capsys):
+    path = write_study(tmp_path, TINY.replace("n_reps = 2", "n_reps = 1"))
+    out = tmp_path / "out"
+    mine = tmp_path / "results.csv"  # a user's file, not a checkpoint
+    mine.write_text("a,b\n1,2\n")
+    status, _, err = run_cli(["simulate", path, "--out", out, "--checkpoint", mine,
+                              "--restart"], capsys)
+    assert status == 2
+    assert err.count("\n") == 1 and "not a study checkpoint" in err
+    assert mine.read_text() == "a,b\n1,2\n" and not out.exists()
+    # a .meta.json that is not the engine's does not make it one either
+    meta = tmp_path / "results.csv.meta.json"
+    meta.write_text('{"format": "something else"}')
+    status, _, err = run_cli(["simulate", path, "--out", out, "--checkpoint", mine,
+                              "--restart"], capsys)
+    assert status == 2 and "not a study checkpoint" in err
+    assert mine.read_text() == "a,b\n1,2\n" and meta.exists()
+    # a CSV checkpoint written by the command is deleted and rewritten
+    checkpoint = tmp_path / "ck.csv"
+    argv = ["simulate", path, "--n-jobs", "1", "--out", out, "--checkpoint",
+            checkpoint, "--quiet"]
+    assert run_cli(argv, capsys)[0] == 0
+    first = pd.read_csv(checkpoint)
+    checkpoint.write_text(checkpoint.read_text() + "garbage\n")
+    status, _, err = run_cli([*argv, "--restart"], capsys)
+    assert status == 0, err
+    assert checkpoint.read_text().count("garbage") == 0
+    assert len(pd.read_csv(checkpoint)) == len(first)
+
+
+def test_rerun_removes_only_its_own_stale_outputs(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.png").write_bytes(b"mine")  # never written by the command
+    csv = TINY.replace("n_reps = 2", "n_reps = 1").replace(
+        'metrics = ["l2_error"]\n',
+        'metrics = ["l2_error", "prediction_error"]\n[output]\nformat = "csv"\n')
+    path = write_study(tmp_path, csv)
+    assert run_cli(["simulate", path, "--n-jobs", "1", "--out", out], capsys)[0] == 0
+    assert (out / "results.csv").is_file() and (out / "prediction_error.png").is_file()
+    # the same study in Parquet, plotting one metric, computed once
+    calls = []
+    have_pyarrow = cli._have_pyarrow
+    monkeypatch.setattr(cli, "_have_pyarrow",
+                        lambda: calls.append(1) or have_pyarrow())
+    path = write_study(tmp_path, TINY.replace("n_reps = 2", "n_reps = 1"))
+    status, printed, err = run_cli(["simulate", path, "--n-jobs", "1", "--out", out],
+                                   capsys)
+    assert status == 0, err
+    assert len(calls) == 1  # the format is chosen once
+    assert f"removed {out / 'results.csv'}" in printed
+    names = set(os.listdir(out))
+    assert "results.csv" not in names and "prediction_error.png" not in names
+    assert {"results.parquet", "l2_error.png", "summary.md", "study.toml",
+            "notes.png"} <= names
+    assert (out / "notes.png").read_bytes() == b"mine"
+    # the old checkpoint is left alone (--restart or a new --out clear it)
+    assert "checkpoint.csv" in names
+
+
+def test_stale_outputs_only_from_the_manifest(tmp_path):
+    import json
+
+    for name in ("a.png", "data.csv", "summary.md", "results.csv"):
+        (tmp_path / name).write_text(name)
+    (tmp_path.parent / "x.png").write_text("outside")
+    (tmp_path / cli.MANIFEST).write_text(json.dumps({
+        "format": "sktransfer-outputs",
+        "files": ["a.png", "data.csv", "../x.png", "summary.md", "results.csv", 3]}))
+    removed = cli._remove_stale_outputs(tmp_path, [tmp_path / "summary.md",
+                                                   tmp_path / "results.parquet"])
+    assert sorted(p.name for p in removed) == ["a.png", "results.csv"]
+    assert sorted(os.listdir(tmp_path)) == [cli.MANIFEST, "data.csv", "summary.md"]
+    assert (tmp_path.parent / "x.png").exists()
+    stored = json.loads((tmp_path / cli.MANIFEST).read_text())
+    assert stored["files"] == ["results.parquet", "summary.md"]
+    # a manifest that is not the command's deletes nothing
+    (tmp_path / cli.MANIFEST).write_text('{"files": ["data.csv"]}')
+    assert cli._remove_stale_outputs(tmp_path, []) == []
+    assert (tmp_path / "data.csv").exists()
 
 
 def test_failure_keeps_previous_output(tmp_path, capsys, monkeypatch):
@@ -274,6 +359,21 @@ def test_failed_study_is_one_line(tmp_path, capsys):
     assert status == 1
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "'Lasso (target)'" in err and 'on_error = "record"' in err
+    assert ".." not in err and err.endswith("[study].\n")
+    assert "on_error='record'" not in err  # the Python API's hint
+
+
+@pytest.mark.parametrize("cause", ["needs more rows.", "needs more rows"])
+def test_failure_message_hint_only_for_fits(cause):
+    hint = " Pass on_error='record' to Study to record failures and go on."
+    fit = cli._failure_message(f"method 'Lasso' on DGM 'd' at {{}} (repetition 0) "
+                               f"failed: ValueError: {cause}.{hint}")
+    assert fit == ("method 'Lasso' on DGM 'd' at {} (repetition 0) failed: "
+                   "ValueError: needs more rows. To record failing fits and go on, "
+                   'set on_error = "record" under [study].')
+    dgm = cli._failure_message(f"DGM 'd' at {{}} (repetition 0) failed: "
+                               f"ValueError: {cause}.{hint}")
+    assert dgm == "DGM 'd' at {} (repetition 0) failed: ValueError: needs more rows."
 
 
 # ---------------------------------------------------------------------------
@@ -398,6 +498,9 @@ INVALID = [
      "study.metrics[3]", "needs conf_int, which method 'Lasso (target)'"),
     ('metrics = ["l2_error"]', 'metrics = ["tpr"]  #!', "plot.metrics[0]",
      "not a metric of the study"),
+    ('metrics = ["l2_error", "prediction_error", "fit_time"]',
+     'metrics = ["l2_error", { name = "bias", coef = 15 }]  #!',
+     "study.metrics[1]", "coef=15 is out of range for 15 coefficients"),
     ('metrics = ["l2_error"]\n',
      'metrics = ["l2_error"]\n[output]\nformat = "xlsx"  #!\n', "output.format",
      "'parquet', 'csv'"),
@@ -428,6 +531,22 @@ def test_invalid_file_names_key_and_line(old, new, key, words, tmp_path, capsys)
     assert err.startswith(f"sktransfer simulate: error: {path}, line {line}: {key}: ")
     assert err.count("\n") == 1 and "Traceback" not in err
     assert not out.exists()
+
+
+def test_metric_without_its_data_is_a_file_error(tmp_path, capsys):
+    # prediction_error needs the test rows of n_test: refused when the file
+    # is read, naming the metric, not at run time.
+    text = (TINY.replace(", n_test = 20", "")
+            .replace('metrics = ["l2_error", "prediction_error", "fit_time"]',
+                     'metrics = [\n  "l2_error",\n  "prediction_error",  #!\n]'))
+    path = write_study(tmp_path, text)
+    with pytest.raises(StudyFileError) as exc:
+        load_study(path)
+    assert (exc.value.key, exc.value.line) == ("study.metrics[1]", _marked_line(text))
+    assert "X_test" in exc.value.reason and "dgm[0]" in exc.value.reason
+    out = tmp_path / "out"
+    status, _, err = run_cli(["simulate", path, "--out", out], capsys)
+    assert status == 2 and err.count("\n") == 1 and not out.exists()
 
 
 def test_missing_tables():

@@ -31,7 +31,9 @@ repetitions and seed::
                                          # when pyarrow is installed
 
 Every error — TOML syntax, an unknown table or key, an unknown DGM, method
-or metric name, a value of the wrong type, a bad parameter — raises
+or metric name, a value of the wrong type, a bad parameter, a metric that
+the DGM's data cannot serve (checked on one data set drawn at every grid
+point) — raises
 :class:`StudyFileError`, whose message names the file, the line and the
 dotted key (``method[2].params.alpha``; ``[[dgm]]`` and ``[[method]]``
 tables count from 0).
@@ -254,7 +256,7 @@ class _Reader:
         on_error = self.string(study.get("on_error", "raise"), ("study", "on_error"),
                                ("raise", "record"))
         metrics = self.metrics(study.get("metrics", list(DEFAULT_METRICS)))
-        dgms = self.dgms(self.array_of_tables(document, "dgm"))
+        dgms = self.dgms(self.array_of_tables(document, "dgm"), metrics)
         methods = self.methods(self.array_of_tables(document, "method"))
         try:
             built = Study(dgms, methods, metrics=metrics, n_reps=n_reps,
@@ -322,7 +324,7 @@ class _Reader:
             metrics.append(metric)
         return metrics
 
-    def dgms(self, tables):
+    def dgms(self, tables, metrics):
         dgms, labels = [], {}
         for i, table in enumerate(tables):
             key = ("dgm", i)
@@ -346,25 +348,38 @@ class _Reader:
                                                  "name"), str(exc)) from None
             except (TypeError, ValueError) as exc:
                 raise self.error((*key, "grid"), str(exc)) from None
-            self.check_sample(dgm, key, params, grid)
+            self.check_sample(dgm, key, params, grid, metrics)
             self.unique(labels, label, key, table, "DGM")
             dgms.append(dgm)
         return dgms
 
-    def check_sample(self, dgm, key, params, grid):
-        """Draw one data set at every grid point, so bad values fail now."""
+    def check_sample(self, dgm, key, params, grid, metrics):
+        """Draw one data set at every grid point, so bad values fail now.
+
+        Each data set is also shown to every metric (``Metric.check_data``),
+        so that a metric the data cannot serve (``prediction_error`` without
+        ``n_test``, ``bias`` of a coefficient out of range) fails now too.
+        """
         for point in dgm.points():
+            where = ", ".join(f"{k}={point[k]!r}" for k in grid)
+            at = f" at {where}" if where else ""
             try:
-                dgm.sample(np.random.default_rng(0), point)
+                data = dgm.sample(np.random.default_rng(0), point)
             except Exception as exc:  # any failure of the simulator
                 blamed = _blame(str(exc), grid) or _blame(str(exc), params)
-                where = ", ".join(f"{k}={point[k]!r}" for k in grid)
-                reason = f"DGM {dgm.name!r}" + (f" at {where}" if where else "") + \
-                    f": {type(exc).__name__}: {exc}"
+                reason = f"DGM {dgm.name!r}{at}: {type(exc).__name__}: {exc}"
                 if blamed is None:
                     raise self.error(key, reason) from None
                 section = "grid" if blamed in grid else "params"
                 raise self.error((*key, section, blamed), reason) from None
+            for i, metric in enumerate(metrics):
+                try:
+                    metric.check_data(data)
+                except ValueError as exc:
+                    raise self.error(
+                        ("study", "metrics", i),
+                        f"with DGM {dgm.name!r} ({format_key(key)}){at}: {exc}",
+                    ) from None
 
     def methods(self, tables):
         methods, labels = [], {}
