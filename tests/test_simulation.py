@@ -648,7 +648,7 @@ def _flaky_study(on_error):
 
 
 def test_on_error_record_records_warns_and_excludes():
-    with pytest.warns(UserWarning, match="fits failed"):
+    with pytest.warns(UserWarning, match="fits or their metrics failed"):
         result = _flaky_study("record").run(progress=False)
     frame = result.to_frame()
     ok, bad = frame[frame["method"] == "ols"], frame[frame["method"] == "flaky"]
@@ -691,17 +691,90 @@ def test_dgm_and_metric_failures():
     with pytest.raises(RuntimeError, match="DGM 'failing_dgm'.*repetition 0"):
         Study(failing_dgm, ols, metrics=["l2_error"], n_reps=2,
               random_state=0).run(progress=False)
-    with pytest.warns(UserWarning, match="4 of 4 fits failed"):
+    with pytest.warns(UserWarning, match="4 of 4 fits or their metrics failed"):
         result = Study(failing_dgm, {"a": ols, "b": jittered}, metrics=["l2_error"],
                        n_reps=2, random_state=0, on_error="record").run(progress=False)
     assert (result.to_frame()["error"] == "ArithmeticError: no data today").all()
     assert (result.aggregate()["n"] == 0).all()
     assert "n/a" in result.summary().as_text()
-    # A metric the data cannot support fails the fit's row.
-    with pytest.warns(UserWarning, match="2 of 2"):
-        result = Study(no_domain_dgm, ols, metrics=["prediction_error"], n_reps=2,
-                       random_state=0, on_error="record").run(progress=False)
-    assert result.to_frame()["error"].str.contains("X_test").all()
+    # A metric the data cannot support is a bad argument of the study: it
+    # stops the run at once, whatever on_error says.
+    for on_error in ("raise", "record"):
+        with pytest.raises(ValueError, match="'prediction_error' needs X_test"):
+            Study(no_domain_dgm, ols, metrics=["prediction_error"], n_reps=2,
+                  random_state=0, on_error=on_error).run(progress=False)
+    with pytest.raises(ValueError, match="coef=7 is out of range"):
+        Study(linear_dgm, ols, metrics=[Bias(coef=7)], n_reps=1,
+              random_state=0).run(progress=False)
+    with pytest.raises(ValueError, match="'tpr' is undefined"):
+        Study(no_domain_dgm, least_squares, metrics=["tpr"], n_reps=1,
+              random_state=0).run(progress=False)
+
+
+class FailsOnSecondCoef(Metric):
+    """Raises when the estimate's second coefficient is negative."""
+
+    name = "fragile"
+
+    def evaluate(self, output, data):
+        if output.coef[1] < 0:
+            raise FloatingPointError("negative")
+        return 1.0
+
+
+class ReturnsArray(Metric):
+    name = "array_valued"
+
+    def evaluate(self, output, data):
+        return output.coef
+
+
+class ReturnsInf(Metric):
+    name = "infinite"
+
+    def evaluate(self, output, data):
+        return math.inf if output.coef[0] > 1.5 else 1.0
+
+
+def test_a_failing_metric_leaves_the_other_metrics_of_the_fit():
+    with pytest.warns(UserWarning, match="fits or their metrics failed"):
+        result = Study(linear_dgm, ols, metrics=["l2_error", FailsOnSecondCoef()],
+                       n_reps=6, random_state=0, on_error="record").run(
+                           progress=False)
+    frame = result.to_frame()
+    assert frame["l2_error"].notna().all()  # TRUE_COEF[1] = -1: fragile fails
+    assert frame["fragile"].isna().all()
+    assert (frame["error"] == "fragile: FloatingPointError: negative").all()
+    agg = result.aggregate().set_index("metric")
+    assert agg.loc["l2_error", "n"] == 6 and agg.loc["fragile", "n"] == 0
+
+
+def test_metric_values_must_be_real_scalars_and_non_finite_ones_warn():
+    with pytest.raises(TypeError, match="'array_valued' must return a real scalar"):
+        Study(linear_dgm, ols, metrics=[ReturnsArray()], n_reps=1,
+              random_state=0, on_error="record").run(progress=False)
+    with pytest.warns(UserWarning, match="NaN or infinite"):
+        result = Study(linear_dgm, ols, metrics=[ReturnsInf()], n_reps=8,
+                       random_state=0).run(progress=False)
+    frame = result.to_frame()
+    n_inf = int(np.isinf(frame["infinite"]).sum())
+    assert 0 < n_inf < 8
+    assert result.aggregate()["n"].item() == 8 - n_inf
+
+
+def test_prediction_and_interval_shapes_are_checked():
+    _, data = _output()
+    wide = MethodOutput({"y_pred": [[1.0], [2.0], [3.0]]}, data, 0.0)
+    assert PredictionError().evaluate(wide, data) == 0.0  # a column is raveled
+    short = MethodOutput({"y_pred": [1.0, 2.0]}, data, 0.0)
+    with pytest.raises(ValueError, match="2 predictions for 3 test rows"):
+        PredictionError().evaluate(short, data)
+    transposed = MethodOutput({"conf_int": np.zeros((2, 5))}, data, 0.0)
+    with pytest.raises(ValueError, match=r"expected \(5, 2\)"):
+        Coverage().evaluate(transposed, data)
+    swapped = MethodOutput({"conf_int": np.tile([1.0, -1.0], (5, 1))}, data, 0.0)
+    with pytest.raises(ValueError, match="lower bounds above upper"):
+        Coverage().evaluate(swapped, data)
 
 
 def test_warnings_of_a_fit_are_counted():
@@ -993,3 +1066,35 @@ def test_plot_without_varying_parameter_and_bad_arguments(reference):
             reference.plot("l2_error", x="noise", ax=ax)  # two panels (n_obs)
     finally:
         plt.close("all")
+
+
+class Scaled(Metric):
+    name = "scaled"
+
+    def __init__(self, scale):
+        self.scale = scale
+
+    def evaluate(self, output, data):
+        return self.scale * float(np.sum(output.coef))
+
+
+def test_descriptions_for_fingerprints_are_stable_and_complete():
+    import functools
+
+    from sktransfer.simulation._describe import describe_value
+
+    values = [ols, functools.partial(ols, rng=None), Scaled(2.0), Recorder(),
+              np.arange(5000.0), {"b": [1, (2.0, None)], "a": np.float32(0.5)}]
+    for value in values:
+        text = describe_value(value)
+        assert " at 0x" not in text and "..." not in text, text
+    assert describe_value(ols).endswith("test_simulation.ols")
+    # constructor arguments of a metric and every array element count
+    assert Scaled(2.0).describe() != Scaled(3.0).describe()
+    big = np.zeros(5000)
+    changed = big.copy()
+    changed[2500] = 1.0
+    assert describe_value(big) != describe_value(changed)
+    study = Study(linear_dgm, ols, metrics=[Scaled(2.0)], n_reps=1, random_state=0)
+    other = Study(linear_dgm, ols, metrics=[Scaled(3.0)], n_reps=1, random_state=0)
+    assert study.fingerprint() != other.fingerprint()

@@ -39,6 +39,12 @@ def ols(data, rng):
     return {"coef": np.linalg.lstsq(data["X"], data["y"], rcond=None)[0]}
 
 
+# The test runner's pid, inherited by loky workers through the environment.
+OWNER = int(os.environ.setdefault("SKTRANSFER_TEST_OWNER_PID", str(os.getpid())))
+# Seconds each Counted fit sleeps (the killed child process sets it).
+DELAY = 0.0
+
+
 class Counted:
     """Least squares that logs ``y0`` of each data set it fits to ``log``.
 
@@ -47,24 +53,24 @@ class Counted:
     never in the process that built it (the test runner).
     """
 
-    def __init__(self, log, kill_at=None, marker=None, delay=0.0):
+    def __init__(self, log, kill_at=None, marker=None):
+        # Only what defines the method is an attribute: a checkpoint's
+        # fingerprint describes a callable object by its attributes.
         self.log = str(log)
         self.kill_at = kill_at
         self.marker = None if marker is None else str(marker)
-        self.delay = delay
-        self.owner = os.getpid()
 
     def __call__(self, data, rng):
         y0 = float(data["y"][0])
         if (self.kill_at is not None and y0 == self.kill_at
-                and os.getpid() != self.owner and not os.path.exists(self.marker)):
+                and os.getpid() != OWNER and not os.path.exists(self.marker)):
             open(self.marker, "x").close()
             time.sleep(1.0)  # let the chunks that finished reach the checkpoint
             os.kill(os.getpid(), signal.SIGKILL)
         with open(self.log, "a") as fh:
             fh.write(f"{y0!r}\n")
-        if self.delay:
-            time.sleep(self.delay)
+        if DELAY:
+            time.sleep(DELAY)
         return ols(data, rng)
 
 
@@ -330,7 +336,8 @@ _CHILD = """
 import sys
 sys.path[:0] = [{tests!r}, {root!r}]
 import test_simulation_checkpoint as t
-t.make_study({log!r}, n_reps={n_reps}, delay=0.2).run(
+t.DELAY = 0.2
+t.make_study({log!r}, n_reps={n_reps}).run(
     n_jobs=1, progress=False, checkpoint={path!r}, chunk_size=1)
 print("finished")
 """

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.model_selection import ParameterGrid
 
+from ._describe import describe_value
+
 
 class DGM:
     """A data-generating mechanism: a simulator and a grid of its parameters.
@@ -94,9 +96,8 @@ class DGM:
 
     def describe(self):
         """A stable text description (for checkpoint fingerprints)."""
-        func = (getattr(self.func, "__module__", "") + "."
-                + getattr(self.func, "__qualname__", type(self.func).__name__))
-        return f"{func}|{self!r}"
+        return (f"{self.name}|{describe_value(self.func)}|"
+                f"grid={describe_value(self.grid)}|params={describe_value(self.params)}")
 
     def __repr__(self):
         return f"DGM({self.name!r}, grid={self.grid!r}, params={self.params!r})"

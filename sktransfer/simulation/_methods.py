@@ -1,12 +1,13 @@
 """Methods (the "M" of ADEMP): estimators or callables fitted to one data set."""
 
-import hashlib
 import inspect
 import time
 from collections.abc import Mapping
 
 import numpy as np
 from sklearn.base import clone, is_classifier
+
+from ._describe import describe_value
 
 _ROWS = ("auto", "target", "all")
 
@@ -109,15 +110,9 @@ class Method:
 
     def describe(self):
         """A stable text description (for checkpoint fingerprints)."""
-        if self.is_estimator:
-            # get_params, not repr: sklearn truncates long reprs with "..."
-            params = sorted((k, _describe_value(v)) for k, v in
-                            self.estimator.get_params(deep=True).items())
-            what = f"{type(self.estimator).__qualname__}{params!r}"
-        else:
-            what = getattr(self.estimator, "__module__", "") + "." + getattr(
-                self.estimator, "__qualname__", type(self.estimator).__name__)
-        return f"{self.name}|{what}|rows={self.rows}|fit_params={self.fit_params!r}"
+        what = describe_value(self.estimator)
+        return (f"{self.name}|{what}|rows={self.rows}|"
+                f"fit_params={describe_value(self.fit_params)}")
 
     def __repr__(self):
         return f"Method({self.estimator!r}, name={self.name!r}, rows={self.rows!r})"
@@ -215,7 +210,7 @@ class MethodOutput:
                         "metric."
                     )
                 ci = est.conf_int(alpha=1 - level)
-            return np.asarray(ci, dtype=float).reshape(-1, 2)
+            return np.asarray(ci, dtype=float)
         return self._get(("conf_int", level), compute)
 
     @property
@@ -225,16 +220,6 @@ class MethodOutput:
             return {}
         return {k: v for k, v in self.fitted.items()
                 if k not in ("coef", "y_pred", "conf_int") and np.ndim(v) == 0}
-
-
-def _describe_value(value):
-    """``repr`` of a parameter value, with arrays hashed (numpy elides them)."""
-    if isinstance(value, np.ndarray):
-        digest = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
-        return f"ndarray({value.dtype}, {value.shape}, sha256={digest[:16]})"
-    if hasattr(value, "get_params"):
-        return type(value).__qualname__
-    return repr(value)
 
 
 def _final_step(fitted):

@@ -31,6 +31,8 @@ import numbers
 
 import numpy as np
 
+from ._describe import describe_value
+
 
 class Metric:
     """Base class: a per-repetition value and its aggregate over repetitions.
@@ -53,9 +55,27 @@ class Metric:
         """``(estimate, mcse)`` from the per-repetition values."""
         return _mean_and_se(values)
 
+    def check_data(self, data):
+        """Raise ``ValueError`` when a DGM's data lack what this metric reads.
+
+        Called on every data set before the methods are fitted (and by study
+        files when they are read), so that a metric that cannot apply stops
+        the study at once instead of failing every repetition.
+        """
+        if "coef" in self.needs or "conf_int" in self.needs:
+            if "coef" not in data:
+                raise ValueError(
+                    f"metric {self.name!r} needs the true 'coef' in the DGM's data."
+                )
+        if "y_pred" in self.needs and not ("X_test" in data and "y_test" in data):
+            raise ValueError(
+                f"metric {self.name!r} needs X_test and y_test in the DGM's data "
+                "(the n_test argument of the simulators in sktransfer.datasets)."
+            )
+
     def describe(self):
         """A stable text description (for checkpoint fingerprints)."""
-        return repr(self)
+        return describe_value(self)
 
     def __repr__(self):
         return f"{type(self).__name__}(name={self.name!r})"
@@ -132,8 +152,12 @@ class PredictionError(Metric):
         self.loss = loss
 
     def evaluate(self, output, data):
-        y_pred = output.y_pred  # first: a clear error when there is no X_test
-        y_test = np.asarray(data["y_test"])
+        y_pred = np.ravel(output.y_pred)  # first: clear error without X_test
+        y_test = np.ravel(np.asarray(data["y_test"]))
+        if y_pred.shape != y_test.shape:
+            raise ValueError(
+                f"{self.name}: {y_pred.size} predictions for {y_test.size} test rows."
+            )
         loss = self.loss
         if loss == "auto":
             loss = "misclassification" if output.is_classifier else "squared"
@@ -153,15 +177,24 @@ class _SupportRate(Metric):
             raise ValueError(f"threshold must be a real >= 0, got {threshold!r}.")
         self.threshold = float(threshold)
 
-    def _rate(self, output, data, on_true_support):
+    def _base(self, data):
+        """The true non-zeros (TPR) or zeros (FPR): the rate's denominator."""
         truth = _support(_truth(data), 0.0)
-        base = truth if on_true_support else ~truth
+        base = truth if self.on_true_support else ~truth
         if not base.any():
-            kind = "non-zero" if on_true_support else "zero"
+            kind = "non-zero" if self.on_true_support else "zero"
             raise ValueError(
-                f"{self.name} is undefined: the true coefficients have no "
-                f"{kind} entries."
+                f"metric {self.name!r} is undefined: the true coefficients have "
+                f"no {kind} entries."
             )
+        return base
+
+    def check_data(self, data):
+        super().check_data(data)
+        self._base(data)
+
+    def evaluate(self, output, data):
+        base = self._base(data)
         found = _support(_matched(output.coef, data), self.threshold)
         return float(found[base].mean())
 
@@ -173,18 +206,14 @@ class TruePositiveRate(_SupportRate):
     """Share of the true non-zeros estimated non-zero (``|β̂_j| > threshold``)."""
 
     name = "tpr"
-
-    def evaluate(self, output, data):
-        return self._rate(output, data, True)
+    on_true_support = True
 
 
 class FalsePositiveRate(_SupportRate):
     """Share of the true zeros estimated non-zero (``|β̂_j| > threshold``)."""
 
     name = "fpr"
-
-    def evaluate(self, output, data):
-        return self._rate(output, data, False)
+    on_true_support = False
 
 
 class _ScalarEstimand(Metric):
@@ -198,12 +227,20 @@ class _ScalarEstimand(Metric):
         self.coef = int(coef)
         self.name = f"{self.base_name}[{self.coef}]"
 
+    def check_data(self, data):
+        super().check_data(data)
+        self._check_index(_truth(data).size)
+
+    def _check_index(self, size):
+        if not -size <= self.coef < size:
+            raise ValueError(
+                f"metric {self.name!r}: coef={self.coef} is out of range for "
+                f"{size} coefficients."
+            )
+
     def _estimate_and_truth(self, output, data):
         truth = _truth(data)
-        if not -truth.size <= self.coef < truth.size:
-            raise ValueError(
-                f"coef={self.coef} is out of range for {truth.size} coefficients."
-            )
+        self._check_index(truth.size)
         return _matched(output.coef, data)[self.coef], truth[self.coef]
 
     def __repr__(self):
@@ -300,20 +337,29 @@ class _IntervalMetric(Metric):
             return np.flatnonzero(truth == 0)
         idx = np.asarray(self.coef)
         if np.any(idx >= truth.size) or np.any(idx < -truth.size):
-            raise ValueError(f"coef={self.coef} is out of range for {truth.size} "
-                             "coefficients.")
+            raise ValueError(f"metric {self.name!r}: coef={self.coef} is out of "
+                             f"range for {truth.size} coefficients.")
         return idx
+
+    def check_data(self, data):
+        super().check_data(data)
+        if self._coordinates(_truth(data)).size == 0:
+            raise ValueError(
+                f"metric {self.name!r}: coef={self.coef!r} selects no coordinate "
+                "of the true coefficients."
+            )
 
     def _intervals(self, output, data):
         truth = _truth(data)
         ci = output.conf_int(self.level)
-        if ci.shape[0] != truth.size:
+        if ci.shape != (truth.size, 2):
             raise ValueError(
-                f"conf_int has {ci.shape[0]} rows, the truth {truth.size} entries."
+                f"conf_int has shape {ci.shape}; expected ({truth.size}, 2) "
+                "(lower and upper bound of each coefficient)."
             )
+        if np.any(ci[:, 0] > ci[:, 1]):
+            raise ValueError("conf_int has lower bounds above upper bounds.")
         idx = self._coordinates(truth)
-        if idx.size == 0:
-            raise ValueError(f"{self.name}: no coordinates selected by coef.")
         return ci[idx], truth[idx]
 
     def __repr__(self):

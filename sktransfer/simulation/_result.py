@@ -95,14 +95,15 @@ class StudyResult:
 
         Columns: ``dgm``, the parameters, ``method``, ``metric``,
         ``estimate``, ``mcse`` (Monte-Carlo standard error), ``n`` (the
-        repetitions that entered: failed fits are left out).
+        repetitions that entered: failed fits and metrics, and values that
+        are NaN or infinite, are left out; :meth:`Study.run` warns about
+        each kind).
         """
         rows = []
         for (cell, method_index), group in self.raw.groupby(
                 ["cell", "method_index"], sort=True):
-            ok = group[group["error"] == ""]
             for metric in self.metrics:
-                values = ok[metric.name].to_numpy(dtype=float)
+                values = group[metric.name].to_numpy(dtype=float)
                 values = values[np.isfinite(values)]
                 estimate, mcse = metric.aggregate(values)
                 rows.append({"cell": cell, "method": self.methods[method_index],

@@ -18,6 +18,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from ..utils._threads import single_thread
 from ..utils._validation import check_int
 from ._checkpoint import KEY_COLUMNS, TAIL_COLUMNS, Checkpoint, _dtype
+from ._describe import describe_value
 from ._dgm import DGM, as_dgm, check_data
 from ._methods import _final_step, as_method
 from ._metrics import get_metric
@@ -223,11 +224,19 @@ class Study:
         raw = raw[raw["rep"] < self.n_reps]
         raw = raw.sort_values(["cell", "method_index", "rep"], kind="stable")
         result = StudyResult.from_raw(raw.reset_index(drop=True), self, entropy)
-        n_failed = int((raw["error"] != "").sum())
-        if n_failed:
+        failed = raw["error"] != ""
+        if failed.any():
             warnings.warn(
-                f"{n_failed} of {len(raw)} fits failed; their metrics are NaN and "
-                "left out of the aggregates (see the 'error' column).",
+                f"{int(failed.sum())} of {len(raw)} fits or their metrics failed; "
+                "the failed values are NaN and left out of the aggregates (see the "
+                "'error' column).", UserWarning, stacklevel=2,
+            )
+        values = raw.loc[~failed, [m.name for m in self.metrics]].to_numpy(float)
+        n_bad = int(np.count_nonzero(~np.isfinite(values)))
+        if n_bad:
+            warnings.warn(
+                f"{n_bad} metric values of successful fits are NaN or infinite; "
+                "they are left out of the aggregates (see to_frame()).",
                 UserWarning, stacklevel=2,
             )
         return result
@@ -368,22 +377,43 @@ def _run_unit(spec, cell, rep):
     # A DGM that returns no mapping with X and y is a bad argument of the
     # study, not a failed repetition: TypeError/ValueError whatever on_error.
     data = check_data(data, dgm.name)
+    for metric in spec.metrics:  # a metric that cannot apply is a bad argument
+        metric.check_data(data)
     rows = []
     for m, method in enumerate(spec.methods):
-        values, message, n_warn = dict.fromkeys(metric_names, np.nan), "", 0
-        try:
-            with _counting_warnings() as caught:
+        values, messages, n_warn = dict.fromkeys(metric_names, np.nan), [], 0
+        where = (f"method {method.name!r} on DGM {dgm.name!r} at {params} "
+                 f"(repetition {rep})")
+        with _counting_warnings() as caught:
+            try:
                 output = method.fit(data, np.random.default_rng(children[1 + m]))
-                for metric in spec.metrics:
-                    values[metric.name] = metric.evaluate(output, data)
-            n_warn = caught[0]
-        except Exception as exc:
-            where = (f"method {method.name!r} on DGM {dgm.name!r} at {params} "
-                     f"(repetition {rep})")
-            message = _fail(spec, where, exc)
-            values = dict.fromkeys(metric_names, np.nan)
-        rows.append(_row(base, m, method, values, message, n_warn))
+            except Exception as exc:
+                output = None
+                messages.append(_fail(spec, where, exc))
+            # each metric on its own: one that fails leaves the others
+            for metric in spec.metrics if output is not None else ():
+                try:
+                    value = metric.evaluate(output, data)
+                except Exception as exc:
+                    messages.append(_fail(spec, f"metric {metric.name!r} of {where}",
+                                          exc, prefix=f"{metric.name}: "))
+                    continue
+                values[metric.name] = _metric_value(value, metric)
+        n_warn = caught[0]
+        rows.append(_row(base, m, method, values, "; ".join(messages), n_warn))
     return rows
+
+
+def _metric_value(value, metric):
+    """A metric's per-repetition value as a float (a real scalar is required)."""
+    item = np.asarray(value).item() if value is not None and np.ndim(value) == 0 \
+        else value
+    if isinstance(item, bool) or not isinstance(item, numbers.Real):
+        raise TypeError(
+            f"metric {metric.name!r} must return a real scalar per repetition, "
+            f"got {type(value).__name__} {str(value)[:60]}."
+        )
+    return float(item)
 
 
 _WARNINGS_LOCK = threading.Lock()
@@ -439,14 +469,16 @@ def _row(base, m, method, values, error, n_warnings):
             "error": error, "n_warnings": n_warnings}
 
 
-def _fail(spec, where, exc):
+def _fail(spec, where, exc, prefix=""):
+    """Raise (``on_error="raise"``) or return the one-line message to record."""
     message = f"{type(exc).__name__}: {exc}".replace("\n", " ").replace("\r", " ")
+    message = message.rstrip(". ")
     if spec.on_error == "raise":
         raise RuntimeError(
             f"{where} failed: {message}. Pass on_error='record' to Study to record "
             "failures and go on."
         ) from exc
-    return message
+    return prefix + message
 
 
 def _progress_bar(total, progress):
@@ -514,6 +546,6 @@ def _stable_repr(params):
             return v
         if isinstance(v, list | tuple | np.ndarray):
             return [value(x) for x in v]
-        return repr(v)
+        return describe_value(v)
     return json.dumps({k: value(v) for k, v in params.items()}, sort_keys=True)
 
