@@ -972,6 +972,8 @@ def test_summary_formats_contain_methods_metrics_and_aggregates(reference):
     assert latex.count("\\\\") == 1 + 6
     with pytest.raises(ValueError, match="digits"):
         reference.summary(digits=0)
+    with pytest.raises(TypeError, match="digits"):
+        reference.summary(digits=2.0)
 
 
 def test_summary_of_dgms_with_different_parameters():

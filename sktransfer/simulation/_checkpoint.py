@@ -101,7 +101,8 @@ class Checkpoint:
             if mismatched:
                 raise ValueError(
                     f"checkpoint {str(self.path)!r} was written by a different "
-                    f"study (its {', '.join(mismatched)} differ); use another "
+                    f"study (its {' and '.join(mismatched)} "
+                    f"{'differs' if len(mismatched) == 1 else 'differ'}); use another "
                     "checkpoint path or delete this one and its .meta.json."
                 )
         elif data_exists:
@@ -190,17 +191,6 @@ class Checkpoint:
 
         kinds = {"int64": pa.int64(), "float64": pa.float64(), str: pa.string()}
         return pa.schema([(c, kinds[_dtype(c)]) for c in self.columns])
-
-    def clear(self):
-        """Remove the data and the metadata (after the final table is saved)."""
-        if self.format == "csv":
-            self.path.unlink(missing_ok=True)
-        elif self.path.exists():
-            for part in self.path.iterdir():
-                part.unlink()
-            self.path.rmdir()
-        self.meta_path.unlink(missing_ok=True)
-
 
 def _dtype(column):
     if column in ("cell", "rep", "method_index", "n_warnings"):

@@ -43,8 +43,10 @@ class StudySummary:
 
     @classmethod
     def from_result(cls, result, digits=3):
-        if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
-            raise ValueError(f"digits must be an int >= 1, got {digits!r}.")
+        if isinstance(digits, bool) or not isinstance(digits, int):
+            raise TypeError(f"digits must be an int, got {digits!r}.")
+        if digits < 1:
+            raise ValueError(f"digits must be >= 1, got {digits!r}.")
         varying = result.varying_params
         first = result.cells[0][1]
         fixed = {k: first[k] for k in result.param_names
