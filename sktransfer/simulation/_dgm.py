@@ -78,7 +78,7 @@ class DGM:
         self.grid = grid
         self.name = name
         self.params = dict(params)
-        self._takes_random_state = _has_keyword(func, "random_state")
+        self._takes_random_state = has_keyword(func, "random_state")
 
     def points(self):
         """The parameter dicts of the grid, fixed parameters included, in order."""
@@ -93,6 +93,12 @@ class DGM:
         if self._takes_random_state:
             return self.func(**params, random_state=rng)
         return self.func(rng, **params)
+
+    def renamed(self, name):
+        """This DGM under another name (itself if the name is the same)."""
+        if name == self.name:
+            return self
+        return DGM(self.func, self.grid, name=name, params=self.params)
 
     def describe(self):
         """A stable text description (for checkpoint fingerprints)."""
@@ -141,7 +147,8 @@ def check_data(data, dgm_name):
     return data
 
 
-def _has_keyword(func, keyword):
+def has_keyword(func, keyword):
+    """Whether ``func``'s signature has a parameter named ``keyword``."""
     try:
         parameters = inspect.signature(func).parameters
     except (TypeError, ValueError):

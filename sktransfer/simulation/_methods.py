@@ -1,6 +1,5 @@
 """Methods (the "M" of ADEMP): estimators or callables fitted to one data set."""
 
-import inspect
 import time
 from collections.abc import Mapping
 
@@ -8,6 +7,7 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 
 from ._describe import describe_value
+from ._dgm import has_keyword
 
 _ROWS = ("auto", "target", "all")
 
@@ -53,7 +53,7 @@ class Method:
     """
 
     def __init__(self, estimator, name=None, *, rows="auto", fit_params=None):
-        is_estimator = hasattr(estimator, "fit") and hasattr(estimator, "get_params")
+        is_estimator = _is_estimator(estimator)
         if is_estimator and isinstance(estimator, type):
             raise TypeError(
                 f"estimator must be an estimator instance, got the class "
@@ -114,6 +114,12 @@ class Method:
         return (f"{self.name}|{what}|rows={self.rows}|"
                 f"fit_params={describe_value(self.fit_params)}")
 
+    def renamed(self, name):
+        """This method under another name (itself if the name is the same)."""
+        if name == self.name:
+            return self
+        return Method(self.estimator, name, rows=self.rows, fit_params=self.fit_params)
+
     def __repr__(self):
         return f"Method({self.estimator!r}, name={self.name!r}, rows={self.rows!r})"
 
@@ -121,11 +127,8 @@ class Method:
 def as_method(obj, name=None):
     """A :class:`Method` from a Method, an estimator or a callable."""
     if isinstance(obj, Method):
-        if name is not None and name != obj.name:
-            return Method(obj.estimator, name, rows=obj.rows, fit_params=obj.fit_params)
-        return obj
-    is_estimator = hasattr(obj, "fit") and hasattr(obj, "get_params")
-    if not is_estimator and not callable(obj):
+        return obj if name is None else obj.renamed(name)
+    if not _is_estimator(obj) and not callable(obj):
         raise TypeError(
             "methods must hold estimators, callables or Method objects, got "
             f"{type(obj).__name__}."
@@ -243,11 +246,12 @@ def _sample_domain_key(estimator):
 
 
 def _fit_accepts(estimator, keyword):
-    try:
-        parameters = inspect.signature(estimator.fit).parameters
-    except (TypeError, ValueError):
-        return False
-    return keyword in parameters
+    return has_keyword(estimator.fit, keyword)
+
+
+def _is_estimator(obj):
+    """Duck typing of scikit-learn estimators: ``fit`` and ``get_params``."""
+    return hasattr(obj, "fit") and hasattr(obj, "get_params")
 
 
 def _seeded_clone(estimator, rng):

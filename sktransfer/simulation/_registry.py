@@ -291,10 +291,7 @@ def get_method(name, params=None, *, label=None):
             f"the factory of method {name!r} returned "
             f"{type(method).__name__}, not a Method."
         )
-    if label is not None and label != method.name:
-        method = Method(method.estimator, label, rows=method.rows,
-                        fit_params=method.fit_params)
-    return method
+    return method if label is None else method.renamed(label)
 
 
 # ---------------------------------------------------------------------------

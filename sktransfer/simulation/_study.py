@@ -19,7 +19,7 @@ from ..utils._threads import single_thread
 from ..utils._validation import check_int
 from ._checkpoint import KEY_COLUMNS, TAIL_COLUMNS, Checkpoint, _dtype
 from ._describe import describe_value
-from ._dgm import DGM, as_dgm, check_data
+from ._dgm import as_dgm, check_data
 from ._methods import _final_step, as_method
 from ._metrics import get_metric
 from ._result import StudyResult
@@ -211,12 +211,12 @@ class Study:
         done = set()
         if done_frame is not None and not done_frame.empty:
             done = set(zip(done_frame["cell"], done_frame["rep"]))
-        todo = [(c, r) for c in range(len(self.cells)) for r in range(self.n_reps)
-                if (c, r) not in done]
+        pending = [(c, r) for c in range(len(self.cells)) for r in range(self.n_reps)
+                   if (c, r) not in done]
         frames = [] if done_frame is None or done_frame.empty else [done_frame]
-        if todo:
-            frames.extend(self._execute(todo, entropy, n_jobs, progress, chunk_size,
-                                        store))
+        if pending:
+            frames.extend(self._execute(pending, entropy, n_jobs, progress,
+                                        chunk_size, store))
         raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         # One column order and dtypes whether rows were computed now or read
         # back from a checkpoint (CSV, Parquet, or an empty new one).
@@ -241,14 +241,15 @@ class Study:
             )
         return result
 
-    def _execute(self, todo, entropy, n_jobs, progress, chunk_size, store):
+    def _execute(self, pending, entropy, n_jobs, progress, chunk_size, store):
         n_workers = max(1, effective_n_jobs(n_jobs))
         if chunk_size == "auto":
-            chunks = _balanced_chunks(todo, n_workers)
+            chunks = _balanced_chunks(pending, n_workers)
         else:
-            chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
+            chunks = [pending[i:i + chunk_size]
+                      for i in range(0, len(pending), chunk_size)]
         spec = _Spec(self, entropy)
-        bar = _progress_bar(len(todo), progress)
+        bar = _progress_bar(len(pending), progress)
         frames = []
         # BLAS's thread count is process-wide and OpenBLAS ignores a restore
         # made from a worker thread: with the threading backend, the chunks'
@@ -285,20 +286,24 @@ class Study:
             return self.random_state.entropy
         return self.random_state
 
+    def _spawn_key(self):
+        """The root's spawn key: repetition keys extend it (empty for an int)."""
+        if isinstance(self.random_state, np.random.SeedSequence):
+            return tuple(self.random_state.spawn_key)
+        return ()
+
     def fingerprint(self):
         """A hash of what determines the results (DGMs, cells, methods, metrics).
 
         ``n_reps`` is not part of it: a checkpoint can be extended with
         more repetitions.
         """
-        spawn_key = (list(self.random_state.spawn_key)
-                     if isinstance(self.random_state, np.random.SeedSequence) else [])
         description = {
             "dgms": [d.describe() for d in self.dgms],
             "cells": [[i, _stable_repr(p)] for i, p in self.cells],
             "methods": [m.describe() for m in self.methods],
             "metrics": [m.describe() for m in self.metrics],
-            "spawn_key": spawn_key,
+            "spawn_key": list(self._spawn_key()),
             "on_error": self.on_error,
         }
         text = json.dumps(description, sort_keys=True, default=repr)
@@ -310,21 +315,22 @@ class Study:
                 f"n_reps={self.n_reps})")
 
 
-def _balanced_chunks(todo, n_workers):
-    """Split ``todo`` into a multiple of ``n_workers`` chunks of near-equal size.
+def _balanced_chunks(pending, n_workers):
+    """Split ``pending`` into a multiple of ``n_workers`` chunks of near-equal size.
 
     At least ``_CHUNKS_PER_WORKER`` chunks per worker (so a slow chunk does
     not idle the others for long) and at most ``_MAX_CHUNK`` repetitions per
     chunk (so a checkpoint is written often); sizes differ by at most one, so
     every worker gets the same number of repetitions up to one chunk's worth.
     """
-    n_chunks = max(_CHUNKS_PER_WORKER * n_workers, math.ceil(len(todo) / _MAX_CHUNK))
-    n_chunks = min(len(todo), math.ceil(n_chunks / n_workers) * n_workers)
-    size, extra = divmod(len(todo), n_chunks)
+    n_chunks = max(_CHUNKS_PER_WORKER * n_workers,
+                   math.ceil(len(pending) / _MAX_CHUNK))
+    n_chunks = min(len(pending), math.ceil(n_chunks / n_workers) * n_workers)
+    size, extra = divmod(len(pending), n_chunks)
     chunks, start = [], 0
     for i in range(n_chunks):
         stop = start + size + (i < extra)
-        chunks.append(todo[start:stop])
+        chunks.append(pending[start:stop])
         start = stop
     return chunks
 
@@ -339,9 +345,7 @@ class _Spec:
         self.metrics = study.metrics
         self.on_error = study.on_error
         self.entropy = entropy
-        self.spawn_key = (tuple(study.random_state.spawn_key)
-                          if isinstance(study.random_state, np.random.SeedSequence)
-                          else ())
+        self.spawn_key = study._spawn_key()
 
 
 def _normalise(raw, metric_names):
@@ -514,12 +518,7 @@ def _named(objs, convert, what):
 def _rename(convert, obj, name):
     if not isinstance(name, str) or not name:
         raise TypeError(f"names must be non-empty strings, got {name!r}.")
-    item = convert(obj)
-    if item.name == name:
-        return item
-    if convert is as_method:
-        return as_method(item, name)
-    return DGM(item.func, item.grid, name=name, params=item.params)
+    return convert(obj).renamed(name)
 
 
 def _check_unique(names, what):
