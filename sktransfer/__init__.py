@@ -15,6 +15,7 @@ _SUBMODULES = [
     "linear_model",
     "model_selection",
     "penalties",
+    "planning",
     "simulation",
     "solvers",
     "utils",

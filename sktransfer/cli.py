@@ -418,6 +418,53 @@ def _cmd_demo(args):
     return 0
 
 
+def _cmd_plan(args):
+    """``sktransfer plan``: the sample-budget calculator."""
+    from .planning import SampleBudgetPlanner
+
+    constants = {key: value for key, value in (
+        ("source", args.c_source), ("target", args.c_target),
+        ("scale", args.scale), ("source_weight", args.source_weight))
+        if value is not None}
+    params = dict(rho=args.rho, beta_source=args.beta_source,
+                  beta_target=args.beta_target, vc_dim=args.vc_dim,
+                  gamma=args.gamma, smoothness=args.smoothness, margin=args.margin,
+                  dim=args.dim)
+    if args.plot is not None and not args.plot.lower().endswith(".png"):
+        raise CommandError(f"--plot must name a .png file, got {args.plot!r}",
+                           EXIT_USAGE)
+    try:
+        planner = SampleBudgetPlanner(
+            **params, cost_source=args.cost_source, cost_target=args.cost_target,
+            model=args.model, constants=constants or None)
+        plan = planner.plan(budget=args.budget, target_risk=args.target_risk)
+    except (TypeError, ValueError) as exc:
+        # the planner names its arguments; the command spells them as options
+        message = re.sub(r"\b(rho|beta_source|beta_target|vc_dim|gamma|smoothness|"
+                         r"margin|dim|cost_source|cost_target|budget|target_risk)\b",
+                         lambda m: "--" + m.group(1).replace("_", "-"), str(exc))
+        raise CommandError(message, EXIT_USAGE) from None
+    print(plan.summary())
+    if args.plot is not None:
+        _use_agg()
+        import matplotlib.pyplot as plt
+
+        path = Path(args.plot)
+        outputs = _AtomicOutputs(path.parent if str(path.parent) else ".")
+        ax = plan.plot()
+        try:
+            outputs.stage(path.name, lambda target: ax.figure.savefig(
+                target, format="png", dpi=120))
+            outputs.commit()
+        except BaseException:
+            outputs.discard()
+            raise
+        finally:
+            plt.close(ax.figure)
+        print(f"wrote {path}")
+    return 0
+
+
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------
@@ -533,6 +580,57 @@ def _build_parser():
                       help="print only the paths written")
     demo.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(handler=_cmd_demo)
+
+    plan = sub.add_parser(
+        "plan",
+        help="how many source and target labels to buy (sample-budget planning)",
+        description=(
+            "Recommend how many source and target labels to buy for a budget "
+            "(--budget) or to reach a target excess risk (--target-risk), under "
+            "the minimax rates of Hanneke & Kpotufe (2019; --rho, --beta-source, "
+            "--beta-target, --vc-dim) or of Kpotufe & Martinet (2021; --model "
+            "covariate-shift with --gamma, --smoothness, --margin, --dim). "
+            "Prints the allocation, the predicted risks of source-only, "
+            "target-only and the optimal allocation, and the break-even budget. "
+            "Predicted risks are orders of magnitude (the rates' constants "
+            "default to 1)."
+        ),
+    )
+    question = plan.add_mutually_exclusive_group(required=True)
+    question.add_argument("--budget", type=float, metavar="B",
+                          help="money to spend")
+    question.add_argument("--target-risk", type=float, metavar="EPS",
+                          help="predicted excess risk to reach at least cost")
+    plan.add_argument("--model", choices=("hanneke-kpotufe", "covariate-shift"),
+                      default="hanneke-kpotufe",
+                      help="rate model (default: %(default)s)")
+    plan.add_argument("--cost-source", type=float, default=1.0, metavar="C",
+                      help="price of a source label (default: %(default)s)")
+    plan.add_argument("--cost-target", type=float, default=1.0, metavar="C",
+                      help="price of a target label (default: %(default)s)")
+    hk = plan.add_argument_group("hanneke-kpotufe model")
+    hk.add_argument("--rho", type=float, help="transfer exponent rho > 0")
+    hk.add_argument("--beta-source", type=float,
+                    help="source noise (Bernstein class) exponent in [0, 1]")
+    hk.add_argument("--beta-target", type=float,
+                    help="target noise (Bernstein class) exponent in [0, 1]")
+    hk.add_argument("--vc-dim", type=float, help="VC dimension > 0")
+    hk.add_argument("--c-source", type=float, metavar="C",
+                    help="constant of the source term (default 1)")
+    hk.add_argument("--c-target", type=float, metavar="C",
+                    help="constant of the target term (default 1)")
+    cs = plan.add_argument_group("covariate-shift model")
+    cs.add_argument("--gamma", type=float, help="transfer exponent gamma >= 0")
+    cs.add_argument("--smoothness", type=float, help="Hoelder exponent > 0")
+    cs.add_argument("--margin", type=float, help="Tsybakov margin exponent >= 0")
+    cs.add_argument("--dim", type=float, help="intrinsic dimension > 0")
+    cs.add_argument("--scale", type=float, metavar="C",
+                    help="constant of the rate (default 1)")
+    cs.add_argument("--source-weight", type=float, metavar="W",
+                    help="worth of source samples in target units (default 1)")
+    plan.add_argument("--plot", metavar="FILE.png", default=None,
+                      help="also draw risk against budget for each strategy")
+    plan.set_defaults(handler=_cmd_plan)
     return parser
 
 

@@ -14,6 +14,12 @@ from sktransfer.linear_model import (
     TransGLMRegressor,
     TransLasso,
 )
+from sktransfer.planning import (
+    AdaptiveTransferClassifier,
+    IntervalClassifier,
+    StumpClassifier,
+    ThresholdClassifier,
+)
 
 # Every public estimator, at its defaults (the CV grid kept short for speed).
 ESTIMATORS = [
@@ -23,6 +29,13 @@ ESTIMATORS = [
     TransGLMRegressor(),
     TransGLMRegressor(family="poisson"),
     TransGLMClassifier(),
+    ThresholdClassifier(),
+    IntervalClassifier(),
+    IntervalClassifier(max_candidates=5),
+    StumpClassifier(),
+    AdaptiveTransferClassifier(),
+    AdaptiveTransferClassifier(hypothesis="interval"),
+    AdaptiveTransferClassifier(hypothesis="stump"),
 ]
 
 

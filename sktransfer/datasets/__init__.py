@@ -2,6 +2,24 @@
 
 from ._concept_drift import make_concept_drift
 from ._glm_transfer import make_glm_transfer
+from ._threshold_transfer import (
+    THRESHOLD_CASES,
+    ThresholdCase,
+    ThresholdDomain,
+    make_covariate_shift,
+    make_threshold_transfer,
+    threshold_rate_slopes,
+    threshold_transfer_exponent,
+)
 from ._trans_lasso import make_trans_lasso_regression
 
 __all__ = ["make_concept_drift", "make_glm_transfer", "make_trans_lasso_regression"]
+__all__ += [
+    "THRESHOLD_CASES",
+    "ThresholdCase",
+    "ThresholdDomain",
+    "make_covariate_shift",
+    "make_threshold_transfer",
+    "threshold_rate_slopes",
+    "threshold_transfer_exponent",
+]
