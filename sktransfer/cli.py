@@ -418,6 +418,10 @@ def _cmd_demo(args):
     return 0
 
 
+_CONSTANT_OPTIONS = {"source": "c-source", "target": "c-target", "scale": "scale",
+                     "source_weight": "source-weight"}
+
+
 def _cmd_plan(args):
     """``sktransfer plan``: the sample-budget calculator."""
     from .planning import SampleBudgetPlanner
@@ -430,9 +434,14 @@ def _cmd_plan(args):
                   beta_target=args.beta_target, vc_dim=args.vc_dim,
                   gamma=args.gamma, smoothness=args.smoothness, margin=args.margin,
                   dim=args.dim)
-    if args.plot is not None and not args.plot.lower().endswith(".png"):
-        raise CommandError(f"--plot must name a .png file, got {args.plot!r}",
-                           EXIT_USAGE)
+    if args.plot is not None:
+        if not args.plot.lower().endswith(".png"):
+            raise CommandError(f"--plot must name a .png file, got {args.plot!r}",
+                               EXIT_USAGE)
+        folder = Path(args.plot).parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise CommandError(f"--plot: cannot write into {str(folder)!r}",
+                               EXIT_USAGE)
     try:
         planner = SampleBudgetPlanner(
             **params, cost_source=args.cost_source, cost_target=args.cost_target,
@@ -443,6 +452,8 @@ def _cmd_plan(args):
         message = re.sub(r"\b(rho|beta_source|beta_target|vc_dim|gamma|smoothness|"
                          r"margin|dim|cost_source|cost_target|budget|target_risk)\b",
                          lambda m: "--" + m.group(1).replace("_", "-"), str(exc))
+        message = re.sub(r"constants\['(\w+)'\]",
+                         lambda m: "--" + _CONSTANT_OPTIONS[m.group(1)], message)
         raise CommandError(message, EXIT_USAGE) from None
     print(plan.summary())
     if args.plot is not None:

@@ -79,3 +79,14 @@ def test_plan_argument_errors(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(argv)
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--c-source", "0", "--budget", "10"], "--c-source must be finite"),
+    (["--target-risk", "1e-300"], "--target-risk=1e-300 needs more than"),
+    (["--budget", "10", "--plot", "/nonexistent-dir/plan.png"], "--plot: cannot write"),
+])
+def test_plan_more_bad_values(extra, message, capsys):
+    assert cli.main(ISSUE + extra) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err

@@ -68,7 +68,9 @@ def test_training_cost_is_below_four_times_the_oracle(case, costs, eps):
         planner = SequentialSamplingPlanner(
             ThresholdClassifier(), cost_source=costs[0], cost_target=costs[1],
             target_risk=eps, initial_budget=b0, growth=growth,
-            certificate=certificate, max_rounds=n_rounds + 1, random_state=seed)
+            certificate=certificate, max_rounds=n_rounds + 1,
+            patience=n_rounds + 1,  # the guarantee is for runs not cut short
+            random_state=seed)
         plan = planner.run(streams[0], streams[1])
         assert plan.reached
         assert plan.certificate <= eps
@@ -90,32 +92,57 @@ def test_training_cost_is_below_four_times_the_oracle(case, costs, eps):
         assert len(plan.rounds) == plan.rounds["round"].iloc[-1] + 1
 
 
-def test_holdout_certificate_is_valid():
-    # With the Clopper-Pearson certificate the certified model's true target
-    # risk is <= target_risk with probability >= confidence (union bound
-    # over rounds and branches). 120 runs at confidence 0.8: the number of
-    # failures is Binomial(120, p <= 0.2); we allow 0.2*120 + 3 sd = 37.
+def test_holdout_certificates_are_clopper_pearson_at_the_round_level():
+    # The rounds table, recomputed by hand: round k's certificate of each
+    # branch is the Clopper-Pearson bound of its errors on the holdout at
+    # level (1 - confidence) / (2 (k+1)(k+2)), the models refitted on the
+    # same prefixes of the same streams.
     source, target = THRESHOLD_CASES["S1"]
-    target_risk = target.bayes_risk + 0.03
-    failures = 0
-    reached = 0
-    n_runs = 120
-    for seed in range(n_runs):
-        planner = SequentialSamplingPlanner(
-            ThresholdClassifier(), cost_source=1, cost_target=5,
-            target_risk=target_risk, initial_budget=50, holdout_size=6000,
-            confidence=0.8, max_rounds=10, random_state=seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            plan = planner.run(lambda n, rng: source.sample(n, rng),
-                               lambda n, rng: target.sample(n, rng))
-        if plan.reached:
-            reached += 1
-            model = plan.estimator
-            failures += target.risk(model.threshold_, model.increasing_) > target_risk
-    assert reached >= 0.9 * n_runs  # the test must exercise certified runs
-    assert failures <= 0.2 * n_runs + 3 * math.sqrt(0.2 * 0.8 * n_runs)
-    assert plan.holdout_cost == 5 * 6000
+    confidence, holdout_size = 0.9, 2000
+    streams = [Stream(source, 40_000, 1), Stream(target, 40_000, 2)]
+    planner = SequentialSamplingPlanner(
+        ThresholdClassifier(), cost_source=1, cost_target=5,
+        target_risk=target.bayes_risk + 0.02, initial_budget=50,
+        holdout_size=holdout_size, confidence=confidence, max_rounds=8,
+        random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        plan = planner.run(*streams)
+    # the target stream served the holdout first, then the training labels
+    X_hold, y_hold = streams[1].X[:holdout_size], streams[1].y[:holdout_size]
+    train = [(streams[0].X, streams[0].y),
+             (streams[1].X[holdout_size:], streams[1].y[holdout_size:])]
+    assert len(plan.rounds) >= 3
+    for _, row in plan.rounds.iterrows():
+        k = int(row["round"])
+        alpha = (1 - confidence) / (2 * (k + 1) * (k + 2))
+        for (X, y), branch, n in zip(train, ("source", "target"),
+                                     (row["n_source"], row["n_target"])):
+            n = int(n)
+            if np.unique(y[:n]).size < 2:
+                assert row[f"certificate_{branch}"] == math.inf
+                continue
+            model = ThresholdClassifier().fit(X[:n], y[:n])
+            errors = int(np.sum(model.predict(X_hold) != y_hold))
+            expected = clopper_pearson_upper(errors, holdout_size, alpha)
+            assert row[f"certificate_{branch}"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_clopper_pearson_bound_covers_exactly():
+    # Exact coverage, no Monte Carlo: for X ~ Binomial(n, p) the bound
+    # U(X) must satisfy P(U(X) < p) <= alpha for every p; it is tight (the
+    # worst p over a fine grid comes within a few percent of alpha).
+    from scipy.stats import binom
+
+    n, alpha = 60, 0.1
+    bounds = np.array([clopper_pearson_upper(k, n, alpha) for k in range(n + 1)])
+    assert np.all(np.diff(bounds) > 0)
+    worst = 0.0
+    for p in np.linspace(0.001, 0.999, 2000):
+        miss = binom.pmf(np.arange(n + 1), n, p)[bounds < p].sum()
+        assert miss <= alpha + 1e-12
+        worst = max(worst, miss)
+    assert worst > 0.9 * alpha
 
 
 def test_clopper_pearson_upper_bound():
@@ -153,12 +180,35 @@ def test_unreached_target_warns_and_reports_best():
 def test_max_budget_stops_before_overspending():
     source, target = THRESHOLD_CASES["S1"]
     planner = SequentialSamplingPlanner(
-        ThresholdClassifier(), cost_source=1, cost_target=5, target_risk=0.01,
-        initial_budget=20, holdout_size=100, max_budget=1000, random_state=0)
+        ThresholdClassifier(), cost_source=1, cost_target=5, target_risk=0.05,
+        initial_budget=20, holdout_size=100, max_budget=1000, patience=100,
+        random_state=0)
     with pytest.warns(UserWarning, match="max_budget"):
         plan = planner.run(lambda n, rng: source.sample(n, rng),
                            lambda n, rng: target.sample(n, rng))
     assert plan.total_cost <= 1000
+
+
+def test_out_of_reach_risk_stops_after_patience_rounds():
+    # Below the target's Bayes risk no model can be certified: the run stops
+    # once the best certificate has not improved for `patience` rounds
+    # instead of doubling until memory runs out.
+    source, target = THRESHOLD_CASES["S1"]
+    planner = SequentialSamplingPlanner(
+        ThresholdClassifier(), cost_source=1, cost_target=5,
+        target_risk=target.bayes_risk - 0.02, initial_budget=20,
+        holdout_size=2000, max_rounds=40, patience=3, random_state=0)
+    with pytest.warns(UserWarning, match="has not improved for 3 rounds"):
+        plan = planner.run(lambda n, rng: source.sample(n, rng),
+                           lambda n, rng: target.sample(n, rng))
+    assert not plan.reached and len(plan.rounds) < 40
+
+
+def test_uncertifiable_target_risk_is_refused():
+    with pytest.raises(ValueError, match="target_risk=0.001 cannot be certified"):
+        SequentialSamplingPlanner(ThresholdClassifier(), cost_source=1,
+                                  cost_target=5, target_risk=0.001,
+                                  initial_budget=20, holdout_size=1000)
 
 
 def _sampler(n, rng):
@@ -176,6 +226,7 @@ def _sampler(n, rng):
     (dict(holdout_size=0), ValueError, "holdout_size"),
     (dict(confidence=1.0), ValueError, "confidence"),
     (dict(max_rounds=0), ValueError, "max_rounds"),
+    (dict(patience=0), ValueError, "patience"),
     (dict(max_budget=0), ValueError, "max_budget"),
     (dict(estimator="erm"), TypeError, "estimator"),
     (dict(estimator=LinearRegression()), TypeError, "classifier"),

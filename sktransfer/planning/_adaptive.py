@@ -141,8 +141,7 @@ class AdaptiveTransferClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    hypothesis : {"threshold", "interval", "stump"} or list of classifiers, \
-            default="threshold"
+    hypothesis : {"threshold", "interval", "stump"} or list, default="threshold"
         The class ``H``: thresholds on column ``feature``, intervals (and
         complements) on column ``feature``, decision stumps on all columns,
         or a finite class given as a list of *fitted* binary classifiers

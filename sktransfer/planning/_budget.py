@@ -30,19 +30,26 @@ from scipy.optimize import brentq, minimize_scalar
 
 from ..utils._report import Summary
 from ..utils._validation import check_choice, check_int, check_real
-from ._rates import MODELS, rate_model
+from ._rates import rate_model
 
 _METHODS = ("closed-form", "numerical")
-_STRATEGIES = ("source-only", "target-only", "optimal")
+
+#: Sample sizes beyond this are reported as unreachable rather than rounded.
+MAX_LABELS = 1e15
+
 
 
 @dataclass(frozen=True)
 class Allocation:
-    """One allocation of a budget: sample sizes, spend and predicted risk."""
+    """One allocation: sample sizes, spend and predicted risk.
+
+    An allocation that cannot reach the asked risk (more than
+    :data:`MAX_LABELS` labels) has ``None`` sizes and infinite cost.
+    """
 
     strategy: str
-    n_source: int
-    n_target: int
+    n_source: int | None
+    n_target: int | None
     cost: float
     risk: float
 
@@ -85,6 +92,9 @@ class BudgetPlan:
         question (same budget, or cheapest to reach the same risk).
     break_even_budget : float
         See :meth:`SampleBudgetPlanner.break_even_budget`.
+    better_below_break_even : {"source", "target"}
+        Which labels are the better buy on budgets below the break-even
+        budget (the other kind, or a mix, above it).
     planner : SampleBudgetPlanner
         The planner that made the plan (for :meth:`plot`).
     """
@@ -98,6 +108,7 @@ class BudgetPlan:
     target_risk: float | None
     alternatives: tuple
     break_even_budget: float
+    better_below_break_even: str
     planner: "SampleBudgetPlanner" = field(repr=False)
 
     def to_frame(self):
@@ -115,6 +126,7 @@ class BudgetPlan:
                 ("n_target", self.n_target), ("cost", self.cost),
                 ("predicted risk", self.risk),
                 ("break-even budget", self.break_even_budget),
+                ("better below it", self.better_below_break_even),
                 *self.planner._describe())
         notes = ("Risks are minimax rates with the constants given (default 1): "
                  "orders of magnitude, not calibrated predictions.",)
@@ -321,6 +333,8 @@ class SampleBudgetPlanner:
                                np.asarray(n_target, dtype=float))
 
     def _allocation(self, strategy, n_source, n_target):
+        if n_source is None or n_target is None:
+            return Allocation(strategy, None, None, math.inf, math.inf)
         return Allocation(strategy, int(n_source), int(n_target),
                           float(self.cost_source * n_source
                                 + self.cost_target * n_target),
@@ -359,17 +373,27 @@ class SampleBudgetPlanner:
             candidates.add((n_p, self._fewest(risk, n_p, "target")))
         for n_q in {*_neighbours(n_target), 0}:
             candidates.add((self._fewest(risk, n_q, "source"), n_q))
+        candidates = {nn for nn in candidates if None not in nn}
+        if not candidates:
+            raise ValueError(f"target_risk={risk!r} needs more than "
+                             f"{MAX_LABELS:.0e} labels under this model.")
         return min(candidates, key=lambda nn: (c_p * nn[0] + c_q * nn[1], nn[1]))
 
     def _fewest(self, risk, n_other, kind):
-        """Fewest ``kind`` labels reaching ``risk`` beside ``n_other`` of the other."""
+        """Fewest ``kind`` labels reaching ``risk`` beside ``n_other`` of the
+        other kind; ``None`` beyond :data:`MAX_LABELS`."""
         if kind == "target":
-            n = _ceil(self.rates.n_target_for(risk, n_other))
-            while not _reaches(self.risk(n_other, n), risk):
-                n += 1
-            return n
-        n = _ceil(self.rates.n_source_for(risk, n_other))
-        while not _reaches(self.risk(n, n_other), risk):
+            n = self.rates.n_target_for(risk, n_other)
+            def risk_of(k):
+                return self.risk(n_other, k)
+        else:
+            n = self.rates.n_source_for(risk, n_other)
+            def risk_of(k):
+                return self.risk(k, n_other)
+        if not n <= MAX_LABELS:
+            return None
+        n = max(math.ceil(n - 1e-9 * max(1.0, n)), 0)
+        while not _reaches(risk_of(n), risk):
             n += 1
         return n
 
@@ -421,6 +445,9 @@ class SampleBudgetPlanner:
             else:
                 cheapest = _numerical_min_budget(self.rates, target_risk, c_p, c_q)
                 continuous = _numerical_budget(self.rates, cheapest, c_p, c_q)
+            if not all(n <= MAX_LABELS for n in continuous):
+                raise ValueError(f"target_risk={target_risk!r} needs more than "
+                                 f"{MAX_LABELS:.0e} labels under this model.")
             best = self._cheapest_reaching(target_risk, *continuous)
             source_only = (self._fewest(target_risk, 0, "source"), 0)
             target_only = (0, self._fewest(target_risk, 0, "target"))
@@ -432,7 +459,8 @@ class SampleBudgetPlanner:
             n_source=optimal.n_source, n_target=optimal.n_target, cost=optimal.cost,
             risk=optimal.risk, regime=_regime(*best), budget=budget,
             target_risk=target_risk, alternatives=alternatives,
-            break_even_budget=self.break_even_budget(), planner=self)
+            break_even_budget=self.break_even_budget(),
+            better_below_break_even=self.better_below_break_even(), planner=self)
 
     def break_even_budget(self):
         """The budget at which buying target labels starts to beat buying source.
@@ -447,8 +475,25 @@ class SampleBudgetPlanner:
         Returns
         -------
         float
+
+        See Also
+        --------
+        better_below_break_even : which labels win on smaller budgets.
         """
         return float(self.rates.break_even_budget(self.cost_source, self.cost_target))
+
+    def better_below_break_even(self):
+        """``"source"`` or ``"target"``: the better buy below the break-even budget.
+
+        ``"source"`` in the usual case (``ρ ≥ 1`` under
+        ``"hanneke-kpotufe"``, always under ``"covariate-shift"`` with
+        ``γ > 0``); with a break-even budget of ``inf`` or ``0.0`` it names
+        the winner at every budget (``inf``: the one returned wins
+        everywhere; ``0.0``: the other one does).
+        """
+        source = self.rates.source_wins_small_budgets(self.cost_source,
+                                                      self.cost_target)
+        return "source" if source else "target"
 
     def value_of_target_data(self, n_source_in_hand, n_target=None, *,
                              target_risk=None):
@@ -477,7 +522,7 @@ class SampleBudgetPlanner:
             # in hand: by ten from the risk of 100 target labels)
             start = baseline if math.isfinite(baseline) else float(self.risk(0, 100))
             needed = self.rates.n_target_for(start / 10.0, n_source_in_hand)
-            top = max(_ceil(needed), 10)
+            top = int(min(max(math.ceil(needed), 10), MAX_LABELS))
             n_target = np.unique(np.r_[0, np.geomspace(1, top, 60).round()])
         else:
             n_target = np.asarray(n_target)
@@ -498,6 +543,9 @@ class SampleBudgetPlanner:
         needed = None
         if target_risk is not None:
             needed = self._fewest(target_risk, n_source_in_hand, "target")
+            if needed is None:
+                raise ValueError(f"target_risk={target_risk!r} needs more than "
+                                 f"{MAX_LABELS:.0e} labels under this model.")
         return TargetDataValue(
             n_source_in_hand=n_source_in_hand, n_target=_read_only(n_target),
             risk=_read_only(risk), baseline_risk=baseline,
@@ -571,13 +619,6 @@ def _reaches(risk, target_risk):
     return float(risk) <= target_risk * (1.0 + 1e-9)
 
 
-def _ceil(x):
-    """``ceil`` that forgives floating-point noise just above an integer."""
-    if not math.isfinite(x):
-        raise ValueError("the requested risk cannot be reached by this model.")
-    return max(math.ceil(x - 1e-9 * max(1.0, abs(x))), 0)
-
-
 def _numerical_budget(rates, budget, cost_source, cost_target):
     """Split of ``budget`` of least risk, by search over the source share.
 
@@ -612,13 +653,14 @@ def _numerical_min_budget(rates, risk, cost_source, cost_target):
     low = math.log(min(cost_source, cost_target)) - 1.0
     while gap(low) <= 0:
         low -= 10.0
+    cap = math.log(MAX_LABELS * max(cost_source, cost_target))
     high = low + 10.0
     while gap(high) > 0:
-        high += 10.0
-        if high > 1500:
-            raise ValueError(f"target_risk={risk!r} cannot be reached.")
+        if high >= cap:
+            raise ValueError(f"target_risk={risk!r} needs more than "
+                             f"{MAX_LABELS:.0e} labels under this model.")
+        high = min(high + 10.0, cap)
     return math.exp(brentq(gap, low, high, xtol=1e-13, rtol=1e-13))
 
 
-__all__ = ["Allocation", "BudgetPlan", "SampleBudgetPlanner", "TargetDataValue",
-           "MODELS"]
+__all__ = ["Allocation", "BudgetPlan", "SampleBudgetPlanner", "TargetDataValue"]

@@ -66,7 +66,6 @@ _CONSTANTS = {
     "hanneke-kpotufe": ("source", "target"),
     "covariate-shift": ("scale", "source_weight"),
 }
-ALL_PARAMETERS = tuple(p for params in _PARAMETERS.values() for p in params)
 
 
 def _check_parameter(value, name, minimum, strict, maximum):
@@ -153,9 +152,16 @@ def _as_sizes(n, name):
     return arr
 
 
+def _exp(log_value):
+    """``exp`` that gives ``inf`` (or 0) beyond the float range, not an error."""
+    if log_value > 709.0:
+        return math.inf
+    return math.exp(log_value)
+
+
 def _power_term(scale, ratio_num, n, exponent):
     """``scale * (ratio_num / n) ** exponent``, infinite where ``n == 0``."""
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         return scale * np.power(ratio_num / np.asarray(n, dtype=float), exponent)
 
 
@@ -201,16 +207,16 @@ class HannekeKpotufeRate:
         return np.minimum(self.source_term(n_source), self.target_term(n_target))
 
     def n_source_for(self, risk, n_target=0.0):
-        """Source samples needed so that the rate is at most ``risk``."""
+        """Source samples needed so that the rate is at most ``risk`` (may be inf)."""
         if self.target_term(n_target) <= risk:
             return 0.0
-        return self.vc_dim * (self.c_source / risk) ** (1.0 / self.source_exponent)
+        return self.vc_dim * _exp(math.log(self.c_source / risk) / self.source_exponent)
 
     def n_target_for(self, risk, n_source=0.0):
-        """Target samples needed so that the rate is at most ``risk``."""
+        """Target samples needed so that the rate is at most ``risk`` (may be inf)."""
         if self.source_term(n_source) <= risk:
             return 0.0
-        return self.vc_dim * (self.c_target / risk) ** (1.0 / self.target_exponent)
+        return self.vc_dim * _exp(math.log(self.c_target / risk) / self.target_exponent)
 
     def allocate_budget(self, budget, cost_source, cost_target):
         """Continuous optimum for a budget: a corner (all on one sample)."""
@@ -246,7 +252,19 @@ class HannekeKpotufeRate:
             return math.inf if source <= target else 0.0
         log_b = (math.log(self.c_target / self.c_source)
                  + b * math.log(d * cost_target) - a * math.log(d * cost_source))
-        return math.exp(log_b / (b - a))
+        return _exp(log_b / (b - a))
+
+    def source_wins_small_budgets(self, cost_source, cost_target):
+        """Whether source-only is the better buy below the break-even budget.
+
+        True when ``a < b`` (the usual case, ``ρ ≥ 1``), False when
+        ``a > b``; when ``a = b`` the winner never changes and this says
+        which it is.
+        """
+        a, b = self.source_exponent, self.target_exponent
+        if math.isclose(a, b, rel_tol=1e-12):
+            return self.break_even_budget(cost_source, cost_target) == math.inf
+        return a < b
 
 
 @dataclass(frozen=True)
@@ -293,13 +311,13 @@ class CovariateShiftRate:
             return self.scale * np.power(n_eff, -self.exponent)
 
     def _effective_for(self, risk):
-        return (self.scale / risk) ** (1.0 / self.exponent)
+        return _exp(math.log(self.scale / risk) / self.exponent)
 
     def n_source_for(self, risk, n_target=0.0):
         missing = self._effective_for(risk) - n_target
         if missing <= 0:
             return 0.0
-        return (missing / self.source_weight) ** (1.0 / self.kappa)
+        return _exp(math.log(missing / self.source_weight) / self.kappa)
 
     def n_target_for(self, risk, n_source=0.0):
         missing = self._effective_for(risk) - self.effective_samples(n_source, 0.0)
@@ -312,8 +330,8 @@ class CovariateShiftRate:
         kappa = self.kappa
         if kappa >= 1.0:
             return None
-        return (self.source_weight * kappa * cost_target / cost_source) ** (
-            1.0 / (1.0 - kappa))
+        return _exp(math.log(self.source_weight * kappa * cost_target / cost_source)
+                    / (1.0 - kappa))
 
     def allocate_budget(self, budget, cost_source, cost_target):
         """Continuous optimum for a budget: ``n_P*`` then target labels.
@@ -341,7 +359,7 @@ class CovariateShiftRate:
         """
         n_eff = self._effective_for(risk)
         n_star = self.interior_source(cost_source, cost_target)
-        source_only = (n_eff / self.source_weight) ** (1.0 / self.kappa)
+        source_only = _exp(math.log(n_eff / self.source_weight) / self.kappa)
         if n_star is None:
             if cost_source * source_only <= cost_target * n_eff:
                 return source_only, 0.0
@@ -361,6 +379,13 @@ class CovariateShiftRate:
             better_source = self.source_weight / cost_source > 1.0 / cost_target
             return math.inf if better_source else 0.0
         return cost_source * n_star
+
+    def source_wins_small_budgets(self, cost_source, cost_target):
+        """Always True: small budgets buy only source labels (``κ < 1``);
+        at ``κ = 1`` whether source labels are the better buy."""
+        if self.kappa < 1.0:
+            return True
+        return self.source_weight / cost_source > 1.0 / cost_target
 
 
 def minimax_rate(n_source, n_target, *, model="hanneke-kpotufe", rho=None,

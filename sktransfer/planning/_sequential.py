@@ -2,27 +2,33 @@ r"""Sequential (doubling) sample-budget planning: no transfer exponent needed.
 
 When ``ρ`` and the noise exponents are unknown, the calculators of
 :mod:`sktransfer.planning._budget` cannot be used. Hanneke & Kpotufe
-(NeurIPS 2019, §5) observe that sampling costs can still be kept within a
-constant of the oracle's: buy in rounds, keep everything bought, and stop as
-soon as the current models can be certified on the target.
+(NeurIPS 2019) argue that sampling costs can still be kept within a
+constant of the oracle's without knowing them; the scheme here is the
+standard doubling argument written out in the planning reference note
+(§A.4): buy in rounds, keep everything bought, and stop as soon as one of
+the current models can be certified on the target.
 
-:class:`SequentialSamplingPlanner` implements the doubling scheme. In round
+:class:`SequentialSamplingPlanner` implements it. In round
 ``k = 0, 1, …`` the cumulative spend on each kind of label is
 ``B_k = b_0 g^k`` (``b_0 = initial_budget``, ``g = growth``), i.e. the
 planner holds ``⌊B_k/c_P⌋`` source and ``⌊B_k/c_Q⌋`` target labels; it
 refits a source-only and a target-only model and stops when the smaller of
 their certificates is at most the requested risk.
 
-Cost guarantee (with ``growth=2``). Let ``n_P*`` (``n_Q*``) be the fewest
-source (target) labels from which the source-only (target-only) model is
-certified at every round size from then on, and ``K* = min(c_P n_P*,
-c_Q n_Q*)`` the oracle's cost, who knows which branch to fund and how much.
-The planner stops no later than the first round with ``B_k ≥ K*``; the round
-before spent ``B_{k-1} < K*`` per branch, so the total training spend is
-``2 B_k < 2 g K* = 4 K*`` (or ``2 b_0`` if the first round already
-suffices). The factor 2 pays for funding both branches, the other for the
-doubling overshoot. The held-out certificate's labels are counted
-separately (``holdout_cost``).
+Cost guarantee. Let ``n_P*`` (``n_Q*``) be the fewest source (target)
+labels from which the source-only (target-only) model is certified at every
+round size from then on, and ``K* = min(c_P n_P*, c_Q n_Q*)`` the cost of
+an oracle who knows which branch to fund and how much. The planner stops no
+later than the first round with ``B_k ≥ K*``; the round before spent
+``B_{k-1} < K*`` per branch, so the training spend is
+
+    ``2 B_k < 2 g K*``   (``4 K*`` for ``g = 2``),   or ``2 b_0`` if ``k = 0``.
+
+The factor 2 pays for funding both branches, ``g`` for the overshoot of the
+last round. The bound is on **training** labels: the held-out certificate's
+labels are paid once on top (``holdout_cost``, ``c_Q`` per label), and it
+holds for runs that end certified (not those cut short by ``max_rounds``,
+``max_budget`` or ``patience``).
 """
 
 import math
@@ -134,9 +140,10 @@ class SequentialSamplingPlanner:
     cumulative spend on both kinds of labels, refits a source-only and a
     target-only model (clones of ``estimator``), and stops once one of them
     has a certificate at most ``target_risk``. The training spend is below
-    ``4×`` that of an oracle who knew which labels to buy and how many (see
-    :mod:`sktransfer.planning._sequential` for the argument; Hanneke &
-    Kpotufe, NeurIPS 2019, §5).
+    ``2 g`` (``4×`` for ``growth=2``) that of an oracle who knew which
+    labels to buy and how many, plus the held-out labels of the certificate
+    (see :mod:`sktransfer.planning._sequential` for the argument and its
+    conditions).
 
     Parameters
     ----------
@@ -166,7 +173,13 @@ class SequentialSamplingPlanner:
     holdout_size : int, default=1000
         Held-out target labels of the ``"holdout"`` certificate.
     confidence : float in (0, 1), default=0.95
-    max_rounds : int, default=30
+    max_rounds : int, default=20
+        Rounds at most (the last one holds ``growth**(max_rounds-1)`` times
+        the first round's labels).
+    patience : int, default=4
+        Stop (with a warning) after this many rounds in a row in which the
+        best certificate so far did not improve: the requested risk is then
+        out of reach of the learner, not of the budget.
     max_budget : float, default=None
         Stop (with a warning) before a round whose total spend, holdout
         included, would exceed this.
@@ -176,7 +189,7 @@ class SequentialSamplingPlanner:
 
     def __init__(self, estimator, *, cost_source, cost_target, target_risk,
                  initial_budget, growth=2.0, certificate="holdout",
-                 holdout_size=1000, confidence=0.95, max_rounds=30,
+                 holdout_size=1000, confidence=0.95, max_rounds=20, patience=4,
                  max_budget=None, random_state=None):
         if not hasattr(estimator, "fit") or not hasattr(estimator, "predict"):
             raise TypeError("estimator must be an estimator with fit and predict, "
@@ -204,6 +217,18 @@ class SequentialSamplingPlanner:
         if self.confidence >= 1.0:
             raise ValueError(f"confidence must be in (0, 1), got {confidence!r}.")
         self.max_rounds = check_int(max_rounds, "max_rounds", 1)
+        self.patience = check_int(patience, "patience", 1)
+        if certificate == "holdout":
+            # the best the certificate can ever say: no holdout error, in
+            # the first round (the least corrected level)
+            floor = clopper_pearson_upper(0, self.holdout_size,
+                                          (1.0 - self.confidence) / 4.0)
+            if self.target_risk < floor:
+                raise ValueError(
+                    f"target_risk={target_risk!r} cannot be certified with "
+                    f"holdout_size={holdout_size} at confidence={confidence!r}: "
+                    f"even no held-out error gives an upper bound of {floor:.3g}. "
+                    "Raise holdout_size or target_risk.")
         self.max_budget = (None if max_budget is None else
                            check_real(max_budget, "max_budget", 0.0, strict=True))
         self.random_state = random_state
@@ -244,6 +269,7 @@ class SequentialSamplingPlanner:
         best = (math.inf, None, None)  # certificate, branch, fitted model
         rows = []
         reached = False
+        best_seen, flat_rounds = math.inf, 0
         n_bought = (0, 0)
         for k in range(self.max_rounds):
             spend, sizes = self._round_sizes(k)
@@ -272,6 +298,17 @@ class SequentialSamplingPlanner:
             if fitted[branch][1] <= self.target_risk:
                 reached = True
                 best = (fitted[branch][1], branch, fitted[branch][0])
+                break
+            if fitted[branch][1] < best_seen:
+                best_seen, flat_rounds = fitted[branch][1], 0
+            else:
+                flat_rounds += 1
+            if flat_rounds >= self.patience:
+                warnings.warn(
+                    f"stopped after round {k}: the best certificate "
+                    f"({best_seen:.3g}) has not improved for {self.patience} "
+                    f"rounds; target_risk={self.target_risk!r} looks out of "
+                    "reach of this learner.", UserWarning, stacklevel=2)
                 break
         else:
             warnings.warn(f"target_risk={self.target_risk!r} not certified after "
