@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from sktransfer.linear_model import TransferLasso, TransferLassoCV, transfer_lasso_path
 from sktransfer.penalties import TransferL1
+from sktransfer.utils._validation import check_real, read_only
 
 N, P = 20, 4
 RNG = np.random.default_rng(0)
@@ -238,3 +239,47 @@ def test_nothing_is_silently_coerced():
     np.testing.assert_array_equal(y_in, Y)
     np.testing.assert_array_equal(domain, DOMAIN)
     assert model.get_params()["source_coef"] is source
+
+
+# -- the shared argument checks (sktransfer.utils._validation) ------------------
+
+
+@pytest.mark.parametrize("kwargs, value, message", [
+    # without maximum: the messages the callers have always given
+    ({"minimum": 0, "strict": True}, 0.0, "x must be finite and > 0, got 0.0."),
+    ({"minimum": 0}, -1, "x must be finite and >= 0, got -1.0."),
+    ({}, np.inf, "x must be finite, got inf."),
+    # with maximum: the interval, open or closed at each end
+    ({"minimum": 0, "strict": True, "maximum": 1, "strict_maximum": True}, 1.0,
+     r"x must be in \(0, 1\), got 1.0."),
+    ({"minimum": 0, "strict": True, "maximum": 1, "strict_maximum": True}, 0,
+     r"x must be in \(0, 1\), got 0.0."),
+    ({"minimum": 0.0, "maximum": 1.0}, 1.5, r"x must be in \[0.0, 1.0\], got 1.5."),
+    ({"minimum": 0.0, "maximum": 1.0}, -0.5, r"x must be in \[0.0, 1.0\], got -0.5."),
+    ({"maximum": 0.5}, np.nan, r"x must be in \(-inf, 0.5\], got nan."),
+    ({"minimum": 0, "maximum": 1}, np.inf, r"x must be in \[0, 1\], got inf."),
+])
+def test_check_real_bounds(kwargs, value, message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        check_real(value, "x", **kwargs)
+
+
+def test_check_real_accepts_the_bounds():
+    assert check_real(1, "x", 0, maximum=1) == 1.0
+    assert check_real(0, "x", 0, maximum=1) == 0.0
+    assert check_real(np.array(0.5), "x", 0, strict=True, maximum=1,
+                      strict_maximum=True) == 0.5
+    assert check_real(-7.0, "x", maximum=1) == -7.0
+    with pytest.raises(TypeError, match="x must be a real number"):
+        check_real(True, "x", 0, maximum=1)
+
+
+def test_read_only_copies():
+    source = [1, 2, 3]
+    arr = read_only(source)
+    assert arr.dtype == np.float64 and not arr.flags.writeable
+    with pytest.raises(ValueError):
+        arr[0] = 0.0
+    flags = np.array([True, False])
+    out = read_only(flags, bool)
+    assert out.dtype == bool and out is not flags and flags.flags.writeable

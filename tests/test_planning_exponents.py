@@ -7,7 +7,10 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.cluster import KMeans
+from sklearn.linear_model import LinearRegression
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from sktransfer.datasets import (
     THRESHOLD_CASES,
@@ -18,10 +21,15 @@ from sktransfer.planning import (
     CovariateShiftExponentResult,
     ResolutionWarning,
     TransferExponentResult,
+    _transfer_exponent,
     estimate_covariate_shift_exponent,
     estimate_transfer_exponent,
 )
-from sktransfer.planning._exponents import _SortedCounter, _tree_counts
+from sktransfer.planning._covariate_shift_exponent import (
+    SATURATION_MASS,
+    _SortedCounter,
+    _tree_counts,
+)
 from sktransfer.planning._hypotheses import ThresholdClassifier
 from sktransfer.utils._report import Summary
 
@@ -50,18 +58,27 @@ def test_transfer_exponent_recovers_rho(case):
     # rows, the defaults otherwise), rho = 1, 2, 3. If the nominal 95%
     # intervals covered rho with probability >= 0.8, missing it in two or
     # more of six data sets would have probability <= 0.34 (binomial);
-    # we require at least 5 of 6 (measured: 6/6 in each case) and the median
-    # estimate within 10% of rho (measured 1.02, 1.87, 2.99). The estimator
-    # is biased low in design S1 (rho = 2 through a noisier source: median
-    # 1.62 at these sizes, 1.81 at 2e5/2e4, coverage 80%), as in the
-    # reference note's pilot; that case is documented, not tested here.
+    # we require at least 5 of 6 (measured: 6/6 in each case).
+    # Bias: the six estimates are independent, so their mean has standard
+    # error sd / sqrt(6) (sd: their sample standard deviation). For an
+    # unbiased estimator (mean - rho) / (sd / sqrt(6)) is about Student t
+    # with 5 degrees of freedom, beyond 3 with probability 0.03; we require
+    # |mean - rho| <= 3 sd / sqrt(6). Measured: mean 1.02, 1.96, 2.99, bound
+    # 0.14, 0.12, 0.40. The estimator is biased low in design S1 (rho = 2
+    # through a noisier source: mean 1.62, bound 0.095, so S1 fails this
+    # test), as in the reference note's pilot; that case is documented, not
+    # tested here.
     rho = THRESHOLD_CASES[case].rho
     hits, estimates = 0, []
     for seed in range(100, 106):
-        with warnings.catch_warnings():
-            # sizes beyond the holdout's resolution are dropped with a warning
-            warnings.simplefilter("ignore", ResolutionWarning)
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
             res = _estimate(case, n_source=50_000, n_target=10_000, seed=seed)
+        # sizes beyond the holdout's resolution are dropped with a
+        # ResolutionWarning; beta_P = 1 here, and estimates just above 1
+        # (within their interval) must not raise the out-of-range warning
+        beta = [str(w.message) for w in record if "beta_source=" in str(w.message)]
+        assert not beta, beta
         ci = res.conf_int()
         hits += bool(ci.loc["rho", "lower"] <= rho <= ci.loc["rho", "upper"])
         estimates.append(res.rho)
@@ -72,7 +89,8 @@ def test_transfer_exponent_recovers_rho(case):
         assert res.rho == pytest.approx(res.slope_source / res.slope_target)
         assert res.beta_source == pytest.approx(2 + 1 / res.slope_source)
     assert hits >= 5, estimates
-    assert abs(np.median(estimates) - rho) <= 0.1 * rho, estimates
+    bound = 3 * np.std(estimates, ddof=1) / np.sqrt(len(estimates))
+    assert abs(np.mean(estimates) - rho) <= bound, (estimates, bound)
 
 
 def test_super_transfer_is_flagged():
@@ -207,9 +225,9 @@ def _bad(**changes):
     args = dict(estimator=ThresholdClassifier(), X_source=_XS, y_source=_YS,
                 X_target=_XT, y_target=_YT, sizes=[20, 40, 80])
     args.update(changes)
-    estimate_transfer_exponent(args.pop("estimator"), args.pop("X_source"),
-                               args.pop("y_source"), args.pop("X_target"),
-                               args.pop("y_target"), **args)
+    return estimate_transfer_exponent(
+        args.pop("estimator"), args.pop("X_source"), args.pop("y_source"),
+        args.pop("X_target"), args.pop("y_target"), **args)
 
 
 @pytest.mark.parametrize("changes, exc, name", [
@@ -249,6 +267,74 @@ def test_transfer_bad_input(changes, exc, name):
 def test_transfer_refit_needs_two_target_classes():
     with pytest.raises(ValueError, match="y_target"):
         _bad(y_target=np.ones(200, dtype=int))
+
+
+@pytest.mark.parametrize("y_target", [
+    np.where(_YT == 1, 2, 0),  # a label the source never has
+    np.where(_YT == 1, "1", "0"),  # strings vs integers: no label in common
+])
+def test_transfer_target_labels_must_be_source_labels(y_target):
+    with pytest.raises(ValueError, match="y_target holds labels that y_source"):
+        _bad(y_target=y_target)
+
+
+def test_transfer_float_target_labels_equal_integer_source_labels():
+    # 0.0 and 1.0 are the labels 0 and 1: same result as with integer labels
+    Xs, ys, Xt, yt = _split(*make_threshold_transfer(4_000, 2_000, case="S1",
+                                                     random_state=3))
+    kwargs = dict(sizes=[20, 60, 180, 540], n_repeats=5, n_bootstrap=10,
+                  random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResolutionWarning)
+        as_int = estimate_transfer_exponent(ThresholdClassifier(), Xs, ys, Xt, yt,
+                                            **kwargs)
+        as_float = estimate_transfer_exponent(ThresholdClassifier(), Xs, ys, Xt,
+                                              yt.astype(float), **kwargs)
+    np.testing.assert_array_equal(as_float.excess_target, as_int.excess_target)
+
+
+@pytest.mark.parametrize("estimator", [
+    LinearRegression(), DecisionTreeRegressor(), KMeans(n_clusters=2),
+    ThresholdClassifier,  # the class, not an instance
+])
+def test_transfer_estimator_must_be_a_classifier(estimator):
+    with pytest.raises(TypeError, match="estimator must be a scikit-learn classifier"):
+        _bad(estimator=estimator)
+
+
+class _FastThreshold(ClassifierMixin, BaseEstimator):
+    """Threshold at 0.5 (20/n)^2: source excess risk ∝ n^-2, slope -2."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.threshold_ = 0.5 * (20 / len(y)) ** 2
+        return self
+
+    def predict(self, X):
+        return self.classes_[(np.asarray(X)[:, 0] >= self.threshold_).astype(int)]
+
+
+def test_beta_source_out_of_range_warns():
+    # slope -2 gives beta_source = 2 + 1/slope = 1.5 with a tight interval
+    # (the learner is deterministic): a Bernstein exponent cannot be 1.5
+    data = _split(*make_threshold_transfer(20_000, 10_000, case="S0",
+                                           random_state=4))
+    with pytest.warns(UserWarning, match=r"beta_source=1\.\d+ and its 95% interval"):
+        res = estimate_transfer_exponent(_FastThreshold(), *data,
+                                         sizes=[20, 40, 80, 160], n_repeats=3,
+                                         n_bootstrap=50, random_state=0)
+    assert res.beta_source == pytest.approx(1.5, abs=0.1)
+    lower, upper = res.conf_int().loc["beta_source", ["lower", "upper"]]
+    assert lower > 1
+    assert "so is its interval" in str(res.summary())
+
+
+def test_unresolved_messages_use_the_constant(monkeypatch):
+    monkeypatch.setattr(_transfer_exponent, "RESOLUTION_N_SE", 4.5)
+    with pytest.warns(ResolutionWarning, match="within 4.5 standard errors"):
+        _transfer_exponent._warn_unresolved(
+            np.array([10, 20]), np.array([0.1, 0.0]), np.array([True, False]),
+            0.01, "target", "the target sample", 100)
 
 
 # ---------------------------------------------------------------------------
@@ -348,6 +434,9 @@ _XQ = _RNG.uniform(-1, 1, (1_000, 1))
 
 @pytest.mark.parametrize("kwargs, exc, name", [
     (dict(X_source=_XP[:, 0]), ValueError, "X_source"),
+    (dict(X_source=_XP > 0), TypeError, "X_source"),
+    (dict(X_target=pd.DataFrame(_XQ > 0)), TypeError, "X_target"),
+    (dict(X_target=np.array([["a"]] * 1_000)), TypeError, "X_target"),
     (dict(X_target=np.vstack([_XQ, [[np.nan]]])), ValueError, "X_target"),
     (dict(X_target=np.hstack([_XQ, _XQ])), ValueError, "features"),
     (dict(X_target=_XQ[:1]), ValueError, "X_target"),
@@ -379,3 +468,31 @@ def test_covariate_shift_too_few_usable_radii():
     with pytest.warns(ResolutionWarning, match="radii"):
         with pytest.raises(ValueError, match="radii have enough points"):
             estimate_covariate_shift_exponent(_XP, _XQ, radii=[1e-4, 2e-4, 0.1, 0.2])
+
+
+def test_covariate_shift_saturated_radii_are_left_out():
+    # support [-1, 1]: radii of 1.39 and beyond give balls holding nearly all
+    # target points, whose mass ratios flatten towards 1. Fitted on all 8
+    # radii, gamma_hat was 0.64 here (gamma = 1); with the saturated radii
+    # left out (warned), 0.98.
+    X, _, d = make_covariate_shift(100_000, 10_000, gamma=1.0, random_state=0)
+    radii = np.geomspace(0.1, 4.0, 8)
+    with pytest.warns(ResolutionWarning, match="saturated") as record:
+        res = estimate_covariate_shift_exponent(X[d > 0], X[d < 0], radii=radii,
+                                                n_bootstrap=20, random_state=0)
+    named = str([w.message for w in record if "saturated" in str(w.message)][0])
+    for r in radii[~res.used]:
+        assert f"{r:.3g}" in named
+    assert 3 <= res.used.sum() < radii.size
+    assert not res.used[-1]
+    assert abs(res.gamma - 1.0) < 0.2, res.gamma
+    # every radius left out is saturated: some ball holds >= 90% of the points
+    counts = _tree_counts(X[d < 0], X[d < 0], radii[~res.used], np.inf) - 1
+    assert np.all(counts.max(axis=1) >= SATURATION_MASS * (res.n_target - 1))
+
+
+def test_covariate_shift_all_radii_saturated():
+    # radii beyond the whole support: gamma_hat would be 0 whatever gamma
+    with pytest.warns(ResolutionWarning, match="saturated"):
+        with pytest.raises(ValueError, match="without being saturated"):
+            estimate_covariate_shift_exponent(_XP, _XQ, radii=[2.0, 4.0, 8.0])

@@ -270,6 +270,30 @@ def test_methods_bad_input():
         threshold_rate_slopes(domain, None)
 
 
+@pytest.mark.parametrize("method", ["pdf", "regression_function"])
+@pytest.mark.parametrize("x, exc", [
+    (np.nan, ValueError),
+    ([0.1, np.nan], ValueError),
+    (np.array([[0.5], [np.nan]]), ValueError),
+    ("0.1", TypeError),
+    (["a", "b"], TypeError),
+    ([0.1, None], TypeError),
+    (True, TypeError),
+    (np.array([True, False]), TypeError),
+])
+def test_density_and_eta_bad_input(method, x, exc):
+    # NaN is an error, not a density of 0 or an eta of nan
+    with pytest.raises(exc, match="x must"):
+        getattr(ThresholdDomain(density_exponent=1.0), method)(x)
+
+
+def test_density_and_eta_accept_infinities():
+    domain = ThresholdDomain(density_exponent=1.0, noise_exponent=1.0)
+    np.testing.assert_array_equal(domain.pdf([-np.inf, np.inf, 0.5]), [0, 0, 0.5])
+    np.testing.assert_allclose(domain.regression_function([-np.inf, np.inf]),
+                               [0.1, 0.9])
+
+
 @pytest.mark.parametrize("call, exc, name", [
     (lambda: make_threshold_transfer(0, 10), ValueError, "n_source"),
     (lambda: make_threshold_transfer(10, 1.5), TypeError, "n_target"),

@@ -46,23 +46,23 @@ __all__ = [
 ]
 
 
-def _check_thresholds(threshold):
-    """Thresholds as a float array (``±inf`` allowed, NaN rejected)."""
-    if isinstance(threshold, bool | np.bool_):
-        raise TypeError(f"threshold must be a real number or array, got {threshold!r}.")
+def _check_reals(values, name):
+    """Real numbers as a float array (``±inf`` allowed; NaN and bools rejected)."""
+    if isinstance(values, bool | np.bool_):
+        raise TypeError(f"{name} must be a real number or array, got {values!r}.")
     try:
-        t = np.asarray(threshold, dtype=np.float64)
+        t = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(
-            f"threshold must be a real number or array of reals, got {threshold!r}."
+            f"{name} must be a real number or array of reals, got {values!r}."
         ) from None
-    if np.asarray(threshold).dtype.kind not in "biuf":
+    if np.asarray(values).dtype.kind not in "iuf":
         raise TypeError(
-            "threshold must be a real number or array of reals, got dtype "
-            f"{np.asarray(threshold).dtype}."
+            f"{name} must be a real number or array of reals, got dtype "
+            f"{np.asarray(values).dtype}."
         )
     if np.any(np.isnan(t)):
-        raise ValueError("threshold must not contain NaN.")
+        raise ValueError(f"{name} must not contain NaN.")
     return t
 
 
@@ -149,9 +149,7 @@ class ThresholdDomain:
     def __post_init__(self):
         s = check_real(self.density_exponent, "density_exponent", 0)
         q = check_real(self.noise_exponent, "noise_exponent", 0)
-        a = check_real(self.amplitude, "amplitude", 0, strict=True)
-        if a > 0.5:
-            raise ValueError(f"amplitude must be in (0, 0.5], got {a!r}.")
+        a = check_real(self.amplitude, "amplitude", 0, strict=True, maximum=0.5)
         object.__setattr__(self, "density_exponent", s)
         object.__setattr__(self, "noise_exponent", q)
         object.__setattr__(self, "amplitude", a)
@@ -189,8 +187,12 @@ class ThresholdDomain:
 
     # -- distribution -------------------------------------------------------
     def pdf(self, x):
-        r"""Marginal density :math:`\frac{s+1}{2}|x|^s` on [-1, 1] (0 outside)."""
-        x = np.asarray(x, dtype=np.float64)
+        r"""Marginal density :math:`\frac{s+1}{2}|x|^s` on [-1, 1] (0 outside).
+
+        ``x`` is a real number or an array of them (``±inf`` allowed, NaN
+        rejected).
+        """
+        x = _check_reals(x, "x")
         s = self.density_exponent
         with np.errstate(divide="ignore"):
             dens = 0.5 * (s + 1.0) * np.abs(x) ** s
@@ -199,9 +201,14 @@ class ThresholdDomain:
     def regression_function(self, x):
         r"""Regression function :math:`\eta(x) = \tfrac12 + a\,\mathrm{sign}(x)|x|^q`.
 
-        ``x`` is clipped to [-1, 1].
+        ``x`` is a real number or an array of them (``±inf`` allowed, NaN
+        rejected), clipped to [-1, 1].
         """
-        x = np.clip(np.asarray(x, dtype=np.float64), -1.0, 1.0)
+        return self._eta(_check_reals(x, "x"))
+
+    def _eta(self, x):
+        """:meth:`regression_function` without the checks (float array ``x``)."""
+        x = np.clip(x, -1.0, 1.0)
         return 0.5 + self.amplitude * np.sign(x) * np.abs(x) ** self.noise_exponent
 
     def sample(self, n, random_state=None):
@@ -227,7 +234,7 @@ class ThresholdDomain:
         n = check_int(n, "n", 1)
         rng = check_generator(random_state)
         x = _signed_power(rng, n, self.density_exponent)
-        y = (rng.random(n) < self.regression_function(x)).astype(np.int64)
+        y = (rng.random(n) < self._eta(x)).astype(np.int64)
         return x[:, None], y
 
     # -- risks of threshold classifiers --------------------------------------
@@ -266,7 +273,7 @@ class ThresholdDomain:
         float or ndarray
         """
         flags = _check_increasing(increasing)
-        t = np.clip(_check_thresholds(threshold), -1.0, 1.0)
+        t = np.clip(_check_reals(threshold, "threshold"), -1.0, 1.0)
         power = np.abs(t) ** self._k
         excess = self._scale * np.where(flags, power, 2.0 - power)
         return _as_output(excess, threshold, increasing)
@@ -288,7 +295,7 @@ class ThresholdDomain:
         float or ndarray
         """
         flags = _check_increasing(increasing)
-        t = np.clip(_check_thresholds(threshold), -1.0, 1.0)
+        t = np.clip(_check_reals(threshold, "threshold"), -1.0, 1.0)
         mass = 0.5 * np.abs(t) ** (1.0 + self.density_exponent)
         return _as_output(np.where(flags, mass, 1.0 - mass), threshold, increasing)
 

@@ -214,7 +214,7 @@ def desparsified_glm(
     """
     family = check_choice(family, "family", FAMILIES)
     fit_intercept = _check_bool(fit_intercept, "fit_intercept")
-    level = _check_unit_interval(level, "level")
+    level = check_real(level, "level", 0, strict=True, maximum=1, strict_maximum=True)
     if feature_names is None and hasattr(X_target, "columns"):
         feature_names = [str(c) for c in X_target.columns]
     X_target = _check_design(X_target, "X_target")
@@ -452,13 +452,6 @@ def _check_bool(value, name):
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be a bool, got {value!r}.")
     return bool(value)
-
-
-def _check_unit_interval(value, name):
-    value = check_real(value, name)
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"{name} must be in (0, 1), got {value!r}.")
-    return value
 
 
 def _check_design(X, name):

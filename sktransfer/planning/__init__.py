@@ -8,16 +8,15 @@ learners that adapt to an unknown transfer exponent.
 
 from ._adaptive import AdaptiveTransferClassifier
 from ._budget import Allocation, BudgetPlan, SampleBudgetPlanner, TargetDataValue
-from ._exponents import (
+from ._covariate_shift_exponent import (
     CovariateShiftExponentResult,
-    ResolutionWarning,
-    TransferExponentResult,
     estimate_covariate_shift_exponent,
-    estimate_transfer_exponent,
 )
+from ._exponents import ResolutionWarning
 from ._hypotheses import IntervalClassifier, StumpClassifier, ThresholdClassifier
 from ._rates import minimax_rate
 from ._sequential import SequentialPlan, SequentialSamplingPlanner
+from ._transfer_exponent import TransferExponentResult, estimate_transfer_exponent
 
 __all__ = [
     "AdaptiveTransferClassifier",

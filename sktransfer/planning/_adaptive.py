@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils import check_sample_domain
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
 from ._hypotheses import (
+    MAX_INTERVAL_ENDPOINTS,
     TIE_TOL,
     IntervalClassifier,
     StumpClassifier,
@@ -126,9 +127,13 @@ class AdaptiveTransferClassifier(ClassifierMixin, BaseEstimator):
     to the constant and log factors; it is the *rates* that adapt.
 
     **Candidates.** ``H`` is enumerated on the pooled rows (target and
-    source): thresholds, stumps and intervals at the midpoints between
-    consecutive distinct values (intervals: on a quantile grid of at most
-    ``max_candidates`` endpoints), so the rule is exact over the class.
+    source). Thresholds and stumps sit at every midpoint between
+    consecutive distinct values, so for them (and for a finite class) the
+    rule is exact over the class. Intervals have at most
+    ``max_candidates`` endpoints (``±inf`` included): every midpoint while
+    they fit, otherwise a quantile grid (midpoints evenly spaced in rank),
+    and the rule is then exact over the intervals on that grid only, not
+    over the class. With ``m`` endpoints ``H`` has ``m (m - 1)`` members.
     All risks and disagreement masses are computed for every candidate at
     once from sorted cumulative sums (``O((n + |H|) log n)``, no
     ``|H| × n`` matrix) except for a finite class, which uses its
@@ -160,7 +165,10 @@ class AdaptiveTransferClassifier(ClassifierMixin, BaseEstimator):
         Column used by ``"threshold"`` and ``"interval"``.
     max_candidates : int, default=100
         Number of interval endpoints (``±inf`` included) for
-        ``"interval"``: ``O(max_candidates²)`` candidate intervals.
+        ``"interval"``, between 3 and 2,000. Memory and time grow as
+        ``max_candidates²`` (the candidate intervals are enumerated): at
+        2,000 there are 4 million candidates and a fit needs a few hundred
+        MB.
 
     Attributes
     ----------
@@ -255,7 +263,9 @@ class AdaptiveTransferClassifier(ClassifierMixin, BaseEstimator):
         "delta": [Interval(Real, 0, 1, closed="neither")],
         "vc_dim": [Interval(Real, 0, None, closed="neither"), None],
         "feature": [Interval(Integral, 0, None, closed="left")],
-        "max_candidates": [Interval(Integral, 3, None, closed="left")],
+        "max_candidates": [
+            Interval(Integral, 3, MAX_INTERVAL_ENDPOINTS, closed="both")
+        ],
     }
 
     def __init__(

@@ -30,6 +30,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from ..utils._report import Summary
 from ..utils._validation import check_choice, check_int, check_real
+from ..utils._validation import read_only as _read_only
 from ._rates import rate_model
 
 _METHODS = ("closed-form", "numerical")
@@ -60,12 +61,6 @@ def _regime(n_source, n_target):
     if n_source == 0:
         return "target-only"
     return "mixed"
-
-
-def _read_only(arr):
-    arr = np.array(arr, dtype=float)
-    arr.setflags(write=False)
-    return arr
 
 
 @dataclass(frozen=True, eq=False)

@@ -68,13 +68,6 @@ _CONSTANTS = {
 }
 
 
-def _check_parameter(value, name, minimum, strict, maximum):
-    value = check_real(value, name, minimum=minimum, strict=strict)
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be in [{minimum}, {maximum}], got {value!r}.")
-    return value
-
-
 def _check_constants(constants, model):
     names = _CONSTANTS[model]
     if constants is None:
@@ -130,8 +123,9 @@ def rate_model(model="hanneke-kpotufe", constants=None, **params):
             f"model={model!r} needs {', '.join(expected)}; missing "
             f"{', '.join(missing)}."
         )
-    checked = {name: _check_parameter(given[name], name, *expected[name])
-               for name in expected}
+    checked = {name: check_real(given[name], name, minimum=minimum, strict=strict,
+                                maximum=maximum)
+               for name, (minimum, strict, maximum) in expected.items()}
     constants = _check_constants(constants, model)
     if model == "hanneke-kpotufe":
         return HannekeKpotufeRate(**checked, c_source=constants["source"],

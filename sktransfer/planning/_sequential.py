@@ -209,13 +209,12 @@ class SequentialSamplingPlanner:
                 raise TypeError("certificate='holdout' bounds the 0-1 risk and "
                                 "needs a classifier; pass a callable certificate "
                                 "for other estimators.")
-            if self.target_risk >= 1.0:
-                raise ValueError(f"target_risk must be < 1, got {target_risk!r}.")
+            check_real(target_risk, "target_risk", 0.0, strict=True, maximum=1.0,
+                       strict_maximum=True)
         self.certificate = certificate
         self.holdout_size = check_int(holdout_size, "holdout_size", 1)
-        self.confidence = check_real(confidence, "confidence", 0.0, strict=True)
-        if self.confidence >= 1.0:
-            raise ValueError(f"confidence must be in (0, 1), got {confidence!r}.")
+        self.confidence = check_real(confidence, "confidence", 0.0, strict=True,
+                                     maximum=1.0, strict_maximum=True)
         self.max_rounds = check_int(max_rounds, "max_rounds", 1)
         self.patience = check_int(patience, "patience", 1)
         if certificate == "holdout":

@@ -1,4 +1,7 @@
-"""Argument checks of plain (non-estimator) entry points: simulators, inference."""
+"""Argument checks of plain (non-estimator) entry points: simulators, inference.
+
+Also :func:`read_only`, the read-only copies held by result objects.
+"""
 
 import numbers
 
@@ -16,10 +19,14 @@ def check_int(value, name, minimum):
     return int(value)
 
 
-def check_real(value, name, minimum=None, strict=False):
+def check_real(value, name, minimum=None, strict=False, *, maximum=None,
+               strict_maximum=False):
     """A finite real ``>= minimum`` (``> minimum`` when ``strict``).
 
-    A 0-d array is read as its scalar.
+    With ``maximum``, also ``<= maximum`` (``< maximum`` when
+    ``strict_maximum``), and the message names the interval, e.g.
+    ``"confidence must be in (0, 1), got 1.0."``. A 0-d array is read as its
+    scalar.
     """
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
@@ -31,10 +38,27 @@ def check_real(value, name, minimum=None, strict=False):
     bad_bound = minimum is not None and (
         value < minimum or (strict and value == minimum)
     )
+    if maximum is not None:
+        above = value > maximum or (strict_maximum and value == maximum)
+        if not np.isfinite(value) or bad_bound or above:
+            low = "(-inf" if minimum is None else f"{'(' if strict else '['}{minimum}"
+            high = f"{maximum}{')' if strict_maximum else ']'}"
+            raise ValueError(f"{name} must be in {low}, {high}, got {value!r}.")
+        return value
     if not np.isfinite(value) or bad_bound:
         bound = "" if minimum is None else f" and {'>' if strict else '>='} {minimum}"
         raise ValueError(f"{name} must be finite{bound}, got {value!r}.")
     return value
+
+
+def read_only(values, dtype=np.float64):
+    """A read-only copy of ``values`` as an ndarray of ``dtype``.
+
+    For the array attributes of frozen result objects.
+    """
+    values = np.array(values, dtype=dtype)
+    values.setflags(write=False)
+    return values
 
 
 def check_choice(value, name, choices):
