@@ -16,6 +16,7 @@ _SUBMODULES = [
     "model_selection",
     "penalties",
     "planning",
+    "representation",
     "simulation",
     "solvers",
     "utils",

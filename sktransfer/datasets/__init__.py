@@ -2,6 +2,7 @@
 
 from ._concept_drift import make_concept_drift
 from ._glm_transfer import make_glm_transfer
+from ._low_rank_tasks import LowRankTasks, make_low_rank_tasks
 from ._threshold_transfer import (
     THRESHOLD_CASES,
     ThresholdCase,
@@ -23,3 +24,4 @@ __all__ += [
     "threshold_rate_slopes",
     "threshold_transfer_exponent",
 ]
+__all__ += ["LowRankTasks", "make_low_rank_tasks"]

@@ -1,18 +1,19 @@
 """The few scikit-learn internals sktransfer relies on, imported in one place.
 
 scikit-learn >= 1.6 exposes ``validate_data`` publicly; parameter validation
-(``Interval``, ``StrOptions``, ``_fit_context``) and the metadata-request
-mixin for splitters are still private there, so
-every use goes through this module and a scikit-learn change is fixed once.
+(``HasMethods``, ``Interval``, ``StrOptions``, ``_fit_context``) and the
+metadata-request mixin for splitters are still private there, so every use
+goes through this module and a scikit-learn change is fixed once.
 """
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import _MetadataRequester
 from sklearn.utils.validation import validate_data
 
 __all__ = [
+    "HasMethods",
     "Interval",
     "StrOptions",
     "_MetadataRequester",
