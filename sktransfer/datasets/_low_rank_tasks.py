@@ -159,17 +159,16 @@ def make_low_rank_tasks(n_tasks, n_samples_per_task, n_features, n_components,
         Rank ``r`` of the shared representation (``1 <= r <= d``).
     noise : float, default=1.0
         Noise standard deviation ``σ`` (>= 0).
-    task_prior : {"well-conditioned", "ill-conditioned", "low-diversity"}, \
-            default="well-conditioned"
-        Distribution of the task coefficients (see above).
+    task_prior : str, default="well-conditioned"
+        Distribution of the task coefficients: ``"well-conditioned"``,
+        ``"ill-conditioned"`` or ``"low-diversity"`` (see above).
     diversity : float, default=None
         ``ν`` for ``task_prior="ill-conditioned"`` (required there,
         ``0 < ν <= 1/r``; must be ``None`` otherwise).
     n_directions : int, default=None
         ``k`` for ``task_prior="low-diversity"`` (``1 <= k < r``; default
         ``r - 1``; must be ``None`` otherwise).
-    random_state : int, Generator, SeedSequence, RandomState or None, \
-            default=None
+    random_state : int, Generator, SeedSequence, RandomState or None, default=None
         Source of randomness. ``B``, ``A``, ``X`` and the noise are drawn in
         that order from one generator.
 

@@ -328,8 +328,9 @@ def task_diversity(task_coefs, *, noise_covariances=None):
     task_coefs : array-like of shape (n_tasks, n_components)
         Task coefficients ``A`` (true or estimated, e.g. the ``task_coefs_``
         of :class:`LinearRepresentation`).
-    noise_covariances : array-like of shape (n_components, n_components) or \
-            (n_tasks, n_components, n_components), default=None
+    noise_covariances : array-like, default=None
+        Of shape ``(n_tasks, n_components, n_components)`` or
+        ``(n_components, n_components)`` (one for all tasks).
         Covariances ``S_j`` of the estimation noise of each row of
         ``task_coefs`` (one matrix for all tasks, or one per task). Must be
         symmetric.

@@ -520,11 +520,11 @@ class LinearRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_features, n_components_)
+    components_ : ndarray of shape (n_features, `n_components_`)
         ``B̂``, orthonormal columns, ordered by decreasing task variance (the
         eigenvalues of ``ÂᵀÂ`` for altmin, of ``M̂`` for MoM); each column's
         largest-magnitude entry is positive.
-    task_coefs_ : ndarray of shape (n_tasks, n_components_)
+    task_coefs_ : ndarray of shape (n_tasks, `n_components_`)
         Per-task least-squares (ridge) coefficients ``α̂_j`` in the learned
         space, one row per entry of ``tasks_``.
     tasks_ : ndarray of shape (n_tasks,)
@@ -856,7 +856,7 @@ class LinearRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, `n_components_`)
             Features in the learned space.
         """
         check_is_fitted(self)
@@ -932,8 +932,7 @@ class RepresentationTransferRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    representation : None, estimator or array-like of shape (n_features, r), \
-            default=None
+    representation : None, estimator or array-like, default=None
         Source of ``B̂`` (see above).
     alpha : float, default=0.0
         Ridge penalty on ``α``; since ``B̂`` is orthonormal, ``‖α‖ = ‖β‖``.
@@ -947,9 +946,9 @@ class RepresentationTransferRegressor(RegressorMixin, BaseEstimator):
         ``β̂ = B̂ α̂``.
     intercept_ : float
         Intercept (0.0 when ``fit_intercept=False``).
-    latent_coef_ : ndarray of shape (n_components_,)
+    latent_coef_ : ndarray of shape (`n_components_`,)
         ``α̂``.
-    components_ : ndarray of shape (n_features, n_components_) or None
+    components_ : ndarray of shape (n_features, `n_components_`) or None
         The orthonormal ``B̂`` used; ``None`` for the identity (no source rows
         and ``representation=None``).
     representation_ : estimator or None
