@@ -107,6 +107,9 @@ class Quadratic:
             self._Xw = sp.csc_matrix(
                 (self.X_data, self.X_indices, self.X_indptr), shape=X.shape
             )
+            # its transpose as a CSR view, built once: the full gradient of
+            # every outer iteration multiplies by it
+            self._XwT = self._Xw.T
             col_sq = col_sq_sums - n * self.X_offset**2
             self.X = None
         else:
@@ -160,7 +163,7 @@ class Quadratic:
             # Full float64 gradient: scipy's / BLAS's matvec beats the loop.
             if self.sparse:
                 rho, (S, _) = state
-                return -(self._Xw.T @ rho - self.X_offset * S) * inv_n
+                return -(self._XwT @ rho - self.X_offset * S) * inv_n
             return -(self.X.T @ state) * inv_n
         if ws is None:
             ws = np.arange(n_features)
