@@ -636,3 +636,36 @@ def test_diversity_attribute_estimates_nu_and_flags_low_diversity():
     with pytest.warns(UserWarning, match="not identified"):
         est = LinearRepresentation(n_components=3).fit(X, y, sample_domain=t)
     assert not est.diversity_.identified
+
+
+def test_too_few_rows_per_task_for_least_squares_is_refused():
+    # 400 tasks of 2 rows and r = 2: every task is fitted exactly by any B,
+    # so least squares cannot identify it (MoM can: it needs no spare rows).
+    from sktransfer.datasets import make_low_rank_tasks
+
+    X, y, t, B, A = make_low_rank_tasks(400, 2, 10, 2, random_state=0)
+    for method in ("altmin", "mom+altmin"):
+        with pytest.raises(ValueError, match="cannot identify B"):
+            LinearRepresentation(n_components=2, method=method).fit(
+                X, y, sample_domain=t)
+    LinearRepresentation(n_components=2, method="mom").fit(X, y, sample_domain=t)
+
+
+def test_anisotropic_design_warns_for_mom():
+    from sktransfer.datasets import make_low_rank_tasks
+
+    X, y, t, B, A = make_low_rank_tasks(200, 50, 20, 3, random_state=0)
+    LinearRepresentation(n_components=3, method="mom").fit(X, y, sample_domain=t)
+    X = X.copy()
+    X[:, :3] *= 3.0
+    with pytest.warns(UserWarning, match="does not look isotropic"):
+        LinearRepresentation(n_components=3, method="mom").fit(X, y, sample_domain=t)
+
+
+def test_noise_free_tasks_have_zero_noise_variance():
+    from sktransfer.datasets import make_low_rank_tasks
+
+    X, y, t, B, A = make_low_rank_tasks(100, 30, 10, 2, noise=0.0, random_state=0)
+    est = LinearRepresentation(n_components=2, method="mom+altmin").fit(
+        X, y, sample_domain=t)
+    assert est.noise_variance_ >= 0.0

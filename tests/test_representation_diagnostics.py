@@ -569,3 +569,13 @@ _EVALS = np.linspace(1.0, 3.0, 10)
 def test_bad_input(func, args, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         func(*args, **kwargs)
+
+
+def test_single_component_diversity_must_be_one():
+    from sktransfer.datasets import make_low_rank_tasks
+
+    with pytest.raises(ValueError, match="diversity must be 1"):
+        make_low_rank_tasks(10, 5, 4, 1, task_prior="ill-conditioned",
+                            diversity=0.5, random_state=0)
+    make_low_rank_tasks(10, 5, 4, 1, task_prior="ill-conditioned", diversity=1.0,
+                        random_state=0)

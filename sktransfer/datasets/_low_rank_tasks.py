@@ -96,6 +96,10 @@ def task_prior_eigenvalues(n_components, task_prior="well-conditioned",
                 f"smallest of {r} eigenvalues summing to 1), got {nu!r}."
             )
         if r == 1:
+            if abs(nu - 1.0) > 1e-12:
+                raise ValueError(
+                    "with n_components=1 the only eigenvalue is 1: diversity must "
+                    f"be 1, got {nu!r}.")
             return np.ones(1)
         lam = np.full(r, (1.0 - nu) / (r - 1))
         lam[-1] = nu

@@ -116,6 +116,26 @@ def _check_task_sizes(tasks, counts):
         )
 
 
+def _check_least_squares_identifiable(tasks, counts, r, d):
+    """Least squares identifies ``B`` only if the tasks leave residual rows.
+
+    A task with ``n_j <= r`` rows is fitted exactly by any ``B``; the
+    residual degrees of freedom ``Σ_j max(n_j − r, 0)`` must exceed the
+    ``r(d − r)`` of the subspace, or the least-squares methods return an
+    arbitrary basis.
+    """
+    spare = int(np.sum(np.maximum(counts - r, 0)))
+    if spare <= r * (d - r):
+        raise ValueError(
+            f"sample_domain: the {tasks.shape[0]} tasks leave {spare} residual "
+            f"degrees of freedom (rows beyond n_components={r} per task), not "
+            f"more than the r(d - r) = {r * (d - r)} of the subspace: least "
+            "squares ('altmin', 'mom+altmin') cannot identify B. Use "
+            "method='mom' (it needs no rows per task), fewer components, or "
+            "more rows per task."
+        )
+
+
 def _orthonormal_columns(B):
     """Q of the QR decomposition, with ``diag(R) >= 0`` (a unique choice)."""
     Q, R = np.linalg.qr(B)
@@ -655,6 +675,8 @@ class LinearRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                     "not identified. Pass sample_domain with one label per task, "
                     "or lower n_components."
                 )
+        if self.method != "mom" and not auto:
+            _check_least_squares_identifiable(tasks, counts, r, d)
         use_mom = self.method != "altmin" or auto
         if not use_mom:
             assert_all_finite(X, input_name="X")
@@ -723,7 +745,7 @@ class LinearRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.n_components_ = r
         self.objective_ = rss / (2 * n)
         dof = n - t * r - r * (d - r)
-        self.noise_variance_ = rss / dof if dof > 0 else float("nan")
+        self.noise_variance_ = max(rss, 0.0) / dof if dof > 0 else float("nan")
         self.diversity_ = self._diversity(A, K, counts, identified)
         return self
 
@@ -761,6 +783,21 @@ class LinearRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                 "(m4 - 3) diag(β∘β)); use method='mom+altmin' or 'altmin'.",
                 UserWarning, stacklevel=4,
             )
+        # MoM also assumes isotropic x (E xxᵀ = I): unequal column scales put
+        # them in the top eigenvectors whatever the tasks. The log of a sample
+        # variance has s.e. ~ sqrt(2/n); warn beyond 8 s.e. (or a 20% spread).
+        step = max(1, -(-X.shape[0] // _KURTOSIS_ROWS))
+        log_var = np.log(np.maximum(np.var(X[::step], axis=0), 1e-300))
+        spread = float(log_var.max() - log_var.min())
+        if spread > max(0.2, 8.0 * np.sqrt(2.0 / n_used)):
+            warnings.warn(
+                "X does not look isotropic: column variances differ by a factor "
+                f"of {np.exp(spread):.2f}. The method of moments assumes "
+                "E[x xᵀ] = I and then picks high-variance columns rather than "
+                "the shared representation; standardise (or whiten) X first, or "
+                "use method='mom+altmin' or 'altmin'.",
+                UserWarning, stacklevel=4,
+            )
 
     def _warn_if_not_identified(self, A, K, rss, counts, d):
         """Warn (and return False) when the r-th direction's task variance is
@@ -779,7 +816,7 @@ class LinearRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         dof = n - t * r - r * (d - r)
         if r == 0 or dof <= 0 or not np.any(usable):
             return True
-        sigma2 = rss / dof
+        sigma2 = max(rss, 0.0) / dof
         inv_trace = np.trace(np.linalg.pinv(K[usable], hermitian=True),
                              axis1=1, axis2=2)
         s2 = sigma2 * float(np.mean(inv_trace)) / r
@@ -1094,8 +1131,14 @@ class RepresentationTransferRegressor(RegressorMixin, BaseEstimator):
                 f"(n_features={d}, r); got "
                 f"{None if B is None else np.shape(B)}."
             )
+        B = check_array(B, dtype=np.float64, input_name="representation.components_")
         self.representation_ = fitted
-        return np.asarray(B, dtype=np.float64)
+        # orthonormalised (as an array basis is) unless it already is, so
+        # that the ridge penalty acts in the same coordinates whatever the
+        # source of B
+        if np.abs(B.T @ B - np.eye(B.shape[1])).max() > 1e-10:
+            B = _orthonormal_columns(B)[0]
+        return B
 
     def predict(self, X):
         """Predict ``X β̂ + intercept``.
