@@ -579,3 +579,14 @@ def test_single_component_diversity_must_be_one():
                             diversity=0.5, random_state=0)
     make_low_rank_tasks(10, 5, 4, 1, task_prior="ill-conditioned", diversity=1.0,
                         random_state=0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: representation_bound(None, 10, 2, 1e-320, sin_theta=1e-300),
+    lambda: representation_bound(10**400, 10, 2, 0.1),
+    lambda: transfer_bound(20, 2, 1.0, b_perp_norm=1e200, n_features=5),
+    lambda: mom_diversity(np.full(5, 1e200), 2, y=np.full(100, 1e200)),
+])
+def test_calculators_out_of_float_range_are_value_errors(call):
+    with pytest.raises(ValueError, match="leave the floating-point range"):
+        call()

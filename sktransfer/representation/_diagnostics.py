@@ -37,6 +37,8 @@ References
    linear representations. ICML 2021, PMLR 139:10434-10443.
 """
 
+import functools
+import inspect
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -289,6 +291,32 @@ def _warn_not_identified(nu, floor, stacklevel=3):
     )
 
 
+def _within_float_range(func):
+    """Turn a ZeroDivisionError/OverflowError inside a calculator into a
+    ValueError that names the arguments it was given (values so extreme that
+    the formulas leave the floating-point range)."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            with np.errstate(over="ignore"):
+                return func(*args, **kwargs)
+        except (ZeroDivisionError, OverflowError) as exc:
+            bound = signature.bind_partial(*args, **kwargs).arguments
+            given = ", ".join(f"{k}={_short(v)}" for k, v in bound.items())
+            raise ValueError(
+                f"{func.__name__}: the arguments leave the floating-point range "
+                f"({given}): {exc}") from None
+    return wrapper
+
+
+def _short(value):
+    text = repr(value) if np.ndim(value) == 0 else f"array of shape {np.shape(value)}"
+    return text if len(text) < 40 else text[:37] + "..."
+
+
+@_within_float_range
 def task_diversity(task_coefs, *, noise_covariances=None):
     r"""Task diversity ``ν = σ_r(AᵀA/t)`` and conditioning from task coefficients.
 
@@ -435,6 +463,7 @@ def _weighted_wishart_edge(w, n_features, n_samples=None):
     return (n_features / N) * (-1.0 / root + c * np.mean(w / (1.0 + w * root)))
 
 
+@_within_float_range
 def mom_diversity(eigenvalues, n_components, *, y=None, mean_y2=None,
                   n_samples=None, n_features=None, trace=None, bulk="mean",
                   y_kurtosis=None):
@@ -812,6 +841,7 @@ class RepresentationBound:
         return str(self.summary())
 
 
+@_within_float_range
 def representation_bound(n_total, n_features, n_components, diversity,
                          avg_condition_number=1.0, constant=1.0, *, sin_theta=None):
     r"""Order of the method-of-moments subspace error (TJJ21, Theorem 3).
@@ -1057,6 +1087,7 @@ def _break_even(r, d, s2, b2):
     return float(max(roots))
 
 
+@_within_float_range
 def transfer_bound(n_new, n_components, noise, *, sin_theta=None, alpha_norm=None,
                    b_perp_norm=None, n_features=None, constant=1.0):
     r"""New-task error of least squares in a learned representation, and OLS.
