@@ -332,9 +332,12 @@ def task_diversity(task_coefs, *, noise_covariances=None):
     ``S̄ = (1/t) Σ_j S_j``. When ``noise_covariances`` are given, the estimate
     is ``G = ÂᵀÂ/t - S̄`` with its eigenvalues clipped at 0. For least squares
     in a representation ``B̂`` on task ``j``'s ``n_j×d`` design ``X_j``,
-    ``S_j = σ̂_j² (B̂ᵀX_jᵀX_jB̂)^{-1}`` with ``σ̂_j²`` the residual variance;
-    the debiased estimate is unbiased for ``AᵀA/t`` (before clipping) when
-    the ``e_j`` are independent of ``A``.
+    ``S_j = σ̂_j² (B̂ᵀX_jᵀX_jB̂)^{-1}`` with ``σ̂_j²`` the residual variance
+    of task ``j`` (or, under a common noise level as in the model, the
+    pooled residual variance of all tasks, which is what
+    :attr:`LinearRepresentation.diversity_` uses); the debiased estimate is
+    unbiased for ``AᵀA/t`` (before clipping) when the ``e_j`` are
+    independent of ``A``.
 
     **Identification.** ``identified`` is ``ν̂ > noise_floor``:
 
