@@ -590,3 +590,13 @@ def test_single_component_diversity_must_be_one():
 def test_calculators_out_of_float_range_are_value_errors(call):
     with pytest.raises(ValueError, match="leave the floating-point range"):
         call()
+
+
+def test_user_guide_examples_run():
+    # The >>> examples of docs/user_guide/representation.rst are doctests.
+    import doctest
+    from pathlib import Path
+
+    guide = Path(__file__).parents[1] / "docs" / "user_guide" / "representation.rst"
+    result = doctest.testfile(str(guide), module_relative=False)
+    assert result.attempted >= 3 and result.failed == 0
