@@ -666,10 +666,23 @@ def mom_diversity(eigenvalues, n_components, *, y=None, mean_y2=None,
 
 # -- subspace distance -----------------------------------------------------------------
 
-def _orthonormal_basis(B, name):
+def _orthonormal_columns(B):
+    """Q of the QR decomposition, with ``diag(R) >= 0`` (a unique choice),
+    and ``|diag(R)|``."""
     Q, R = np.linalg.qr(B)
-    diag = np.abs(np.diag(R))
-    if diag.min() <= diag.max() * max(B.shape) * np.finfo(float).eps:
+    signs = np.sign(np.diag(R))
+    signs[signs == 0] = 1.0
+    return Q * signs, np.abs(np.diag(R))
+
+
+def _orthonormal_basis(B, name, rtol=None):
+    """:func:`_orthonormal_columns`'s ``Q``; a ValueError naming ``name`` when
+    ``B`` is rank deficient (``min |R_jj| <= rtol · max |R_jj|``, by default
+    ``rtol = max(B.shape) · eps``)."""
+    Q, diag = _orthonormal_columns(B)
+    if rtol is None:
+        rtol = max(B.shape) * np.finfo(float).eps
+    if diag.min() <= rtol * max(diag.max(), np.finfo(float).tiny):
         raise ValueError(f"{name} must have full column rank (linearly independent "
                          "columns).")
     return Q

@@ -30,6 +30,7 @@ from sklearn.utils import assert_all_finite, check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import check_sample_domain
+from ..utils._domains import integer_labels
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -38,7 +39,13 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils._threads import single_blas_thread
-from ._diagnostics import IdentifiabilityWarning, _weighted_wishart_edge, task_diversity
+from ._diagnostics import (
+    IdentifiabilityWarning,
+    _orthonormal_basis,
+    _orthonormal_columns,
+    _weighted_wishart_edge,
+    task_diversity,
+)
 
 __all__ = ["LinearRepresentation", "RepresentationTransferRegressor"]
 
@@ -70,28 +77,7 @@ def _check_task_labels(sample_domain, n_samples):
     if sample_domain is None:
         return (np.zeros(1, dtype=np.int64), np.zeros(n_samples, dtype=np.intp),
                 np.array([n_samples]))
-    if sp.issparse(sample_domain):
-        raise TypeError("sample_domain must be a dense 1-d array of integer task "
-                        "labels.")
-    labels = np.asarray(sample_domain)
-    if labels.ndim != 1:
-        raise ValueError(
-            f"sample_domain must be 1-d (one task label per row), got an array of "
-            f"shape {labels.shape}."
-        )
-    if labels.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_domain has {labels.shape[0]} entries but X has {n_samples} "
-            "rows."
-        )
-    if labels.dtype.kind not in "iuf":
-        raise TypeError(
-            f"sample_domain must hold integer task labels, got dtype {labels.dtype}."
-        )
-    if labels.dtype.kind == "f":
-        if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
-            raise ValueError("sample_domain must hold integer task labels.")
-    labels = labels.astype(np.int64)
+    labels = integer_labels(sample_domain, n_samples, "integer task labels")
     if n_samples and np.all(labels[1:] >= labels[:-1]):
         # rows already grouped by increasing label: no sort needed
         new_task = np.empty(n_samples, dtype=bool)
@@ -134,14 +120,6 @@ def _check_least_squares_identifiable(tasks, counts, r, d):
             "method='mom' (it needs no rows per task), fewer components, or "
             "more rows per task."
         )
-
-
-def _orthonormal_columns(B):
-    """Q of the QR decomposition, with ``diag(R) >= 0`` (a unique choice)."""
-    Q, R = np.linalg.qr(B)
-    signs = np.sign(np.diag(R))
-    signs[signs == 0] = 1.0
-    return Q * signs, np.abs(np.diag(R))
 
 
 def _flip_signs(B, A=None):
@@ -1103,12 +1081,7 @@ class RepresentationTransferRegressor(RegressorMixin, BaseEstimator):
                     f"representation must have shape (n_features={d}, r) with "
                     f"r <= {d}, got {B.shape}."
                 )
-            B, rdiag = _orthonormal_columns(B)
-            if rdiag.min() <= 1e-10 * max(rdiag.max(), np.finfo(float).tiny):
-                raise ValueError(
-                    "representation must have linearly independent columns."
-                )
-            return B
+            return _orthonormal_basis(B, "representation", rtol=1e-10)
         if _is_frozen(rep) or (not np.any(source) and _is_fitted(rep)):
             if not _is_fitted(rep):
                 raise ValueError("representation is a FrozenEstimator of an "

@@ -11,6 +11,35 @@ import scipy.sparse as sp
 TARGET_DOMAIN = -1
 
 
+def integer_labels(labels, n_samples, noun="integers"):
+    """``labels`` as an int64 vector of length ``n_samples``, or a clear error.
+
+    Shared by every ``sample_domain`` reader: a dense 1-d array of integers
+    (or of integral floats within the int64 range); ``noun`` names what the
+    labels are in the messages.
+    """
+    if sp.issparse(labels):
+        raise TypeError(f"sample_domain must be a dense 1-d array of {noun}.")
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(
+            "sample_domain must be 1-d (one label per row), got an array of "
+            f"shape {labels.shape}."
+        )
+    if labels.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_domain has {labels.shape[0]} entries but X has "
+            f"{n_samples} rows."
+        )
+    if labels.dtype.kind not in "iuf":
+        raise TypeError(f"sample_domain must hold {noun}, got dtype {labels.dtype}.")
+    if labels.dtype.kind == "f":
+        integral = np.all(np.isfinite(labels)) and np.all(labels == np.round(labels))
+        if not integral or np.any(np.abs(labels) >= 2.0**62):
+            raise ValueError(f"sample_domain must hold {noun} (in the int64 range).")
+    return labels.astype(np.int64)
+
+
 def check_sample_domain(sample_domain, n_samples, *, require_target=True):
     """Validate a ``sample_domain`` vector and return it as an int array.
 
@@ -36,26 +65,7 @@ def check_sample_domain(sample_domain, n_samples, *, require_target=True):
     """
     if sample_domain is None:
         return np.full(n_samples, TARGET_DOMAIN, dtype=np.int64)
-    if sp.issparse(sample_domain):
-        raise TypeError("sample_domain must be a dense 1-d array of integers.")
-    domain = np.asarray(sample_domain)
-    if domain.ndim != 1:
-        raise ValueError(
-            f"sample_domain must be 1-d, got an array of shape {domain.shape}."
-        )
-    if domain.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_domain has {domain.shape[0]} entries but X has "
-            f"{n_samples} rows."
-        )
-    if domain.dtype.kind not in "iuf":
-        raise TypeError(
-            f"sample_domain must hold integers, got dtype {domain.dtype}."
-        )
-    if domain.dtype.kind == "f":
-        if not np.all(np.isfinite(domain)) or np.any(domain != np.round(domain)):
-            raise ValueError("sample_domain must hold integer labels.")
-    domain = domain.astype(np.int64)
+    domain = integer_labels(sample_domain, n_samples)
     if np.any(domain == 0):
         raise ValueError(
             "sample_domain contains 0; use negative labels for target rows and "
