@@ -19,12 +19,15 @@ $(VENV)/.stamp-base: pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
 	touch $@
 
-# Note: once torch-backed code is tested, the test stamp must first run
-#   $(PIP) install torch==2.13.0
-# (a CPU build) and only then install ".[test,torch]": an unpinned torch pulls
-# a multi-GB CUDA build.
+# torch==2.13.0 (a CPU build) is installed before any extra that needs torch:
+# an unpinned torch pulls a multi-GB CUDA build. The test, docs and bench
+# environments exercise the torch bridge (sktransfer.neural), so they get the
+# torch extra too.
+TORCH_PIN := torch==2.13.0
+
 $(VENV)/.stamp-test $(VENV)/.stamp-docs $(VENV)/.stamp-bench: $(VENV)/.stamp-%: pyproject.toml | $(BIN)/python
-	$(PIP) install -e ".[$*]"
+	$(PIP) install "$(TORCH_PIN)"
+	$(PIP) install -e ".[$*,torch]"
 	touch $@ $(VENV)/.stamp-base
 
 demo: $(VENV)/.stamp-base

@@ -25,6 +25,16 @@ from sktransfer.representation import (
     RepresentationTransferRegressor,
 )
 
+try:  # the torch bridge is an optional extra (installed by `make test`)
+    from sktransfer.neural import FineTuningClassifier, FineTuningRegressor
+except ImportError:  # pragma: no cover
+    NEURAL_ESTIMATORS = []
+else:
+    NEURAL_ESTIMATORS = [
+        FineTuningClassifier(),
+        FineTuningRegressor(),
+    ]
+
 # Every public estimator, at its defaults (the CV grid kept short for speed).
 ESTIMATORS = [
     TransferLasso(),
@@ -45,6 +55,7 @@ ESTIMATORS = [
     LinearRepresentation(n_components=1, method="altmin", solver="cg"),
     RepresentationTransferRegressor(),
     RepresentationTransferRegressor(alpha=1.0, fit_intercept=True),
+    *NEURAL_ESTIMATORS,
 ]
 
 

@@ -1,8 +1,10 @@
 """Simulators with known ground truth (the papers' designs)."""
 
 from ._concept_drift import make_concept_drift
+from ._digits_transfer import load_digits_transfer
 from ._glm_transfer import make_glm_transfer
 from ._low_rank_tasks import LowRankTasks, make_low_rank_tasks
+from ._shifted_tasks import make_shifted_tasks
 from ._threshold_transfer import (
     THRESHOLD_CASES,
     ThresholdCase,
@@ -25,3 +27,4 @@ __all__ += [
     "threshold_transfer_exponent",
 ]
 __all__ += ["LowRankTasks", "make_low_rank_tasks"]
+__all__ += ["load_digits_transfer", "make_shifted_tasks"]

@@ -1,0 +1,391 @@
+"""Composable fine-tuning regularisers: L2-SP, DELTA, Batch Spectral Shrinkage.
+
+Each regulariser is a small parameter object (cloned with the estimator that
+holds it in ``regularizers=[...]``). At fit time the estimator calls
+``bind(context)``, which returns a :class:`BoundRegularizer`: the penalty of
+one mini-batch, added to the data loss, and any forward hooks it needed,
+removed by ``close()`` when fitting ends (so fitted estimators pickle).
+"""
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+
+from .._kernels._spectral import spectral_shrinkage_penalty
+from ..utils._validation import check_int, check_real
+from ._modules import get_submodule
+
+
+@dataclass
+class FitContext:
+    """What a regulariser may use when it is bound at the start of ``fit``.
+
+    Attributes
+    ----------
+    network : FeatureNetwork
+        The network being trained (backbone, feature layer, new head).
+    reference : torch.nn.Module
+        A frozen copy of the pretrained backbone (eval mode, no gradients).
+    X, y : torch.Tensor
+        The training data, on the training device.
+    loss : callable
+        ``loss(outputs, y)``, the data loss of the estimator.
+    batch_size : int
+    generator : torch.Generator
+        The fit's random stream (CPU), for any shuffling the binding does.
+    """
+
+    network: torch.nn.Module
+    reference: torch.nn.Module
+    X: torch.Tensor
+    y: torch.Tensor
+    loss: object
+    batch_size: int
+    generator: torch.Generator
+
+
+class BoundRegularizer:
+    """A regulariser bound to one fit: ``penalty(x, features)`` and ``close()``.
+
+    ``state`` holds what the binding computed and a user may want to inspect
+    (DELTA's attention weights); estimators keep it as ``regularizer_states_``.
+    """
+
+    def __init__(self, penalty, handles=(), state=None):
+        self._penalty = penalty
+        self._handles = list(handles)
+        self.state = {} if state is None else state
+
+    def penalty(self, x, features):
+        """The penalty of the mini-batch ``x`` with penultimate ``features``."""
+        return self._penalty(x, features)
+
+    def close(self):
+        """Remove the forward hooks this binding registered."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+
+def _head_l2(network, beta):
+    if beta == 0.0:
+        return 0.0
+    return 0.5 * beta * sum(p.square().sum() for p in network.head.parameters())
+
+
+class L2SP(BaseEstimator):
+    """L2-SP: pull the backbone's weights towards the pretrained ones.
+
+    .. math::
+
+        \\Omega(w) = \\frac{\\alpha}{2}\\lVert w_{\\mathrm{backbone}}
+        - w^0\\rVert_2^2 + \\frac{\\beta}{2}\\lVert w_{\\mathrm{head}}\\rVert_2^2
+
+    with :math:`w^0` the pretrained backbone (Li, Grandvalet & Davoine,
+    "Explicit inductive bias for transfer learning with convolutional
+    networks", ICML 2018). It *replaces* weight decay, which would pull the
+    backbone to 0 instead: an estimator holding L2SP refuses a non-zero
+    ``optimizer__weight_decay``.
+
+    Parameters
+    ----------
+    alpha : float, default=0.01
+        Strength of the pull to the pretrained backbone.
+    beta : float, default=0.01
+        Ordinary L2 strength on the new head.
+    """
+
+    def __init__(self, alpha=0.01, beta=0.01):
+        self.alpha = alpha
+        self.beta = beta
+
+    def bind(self, context):
+        alpha = check_real(self.alpha, "L2SP alpha", minimum=0.0)
+        beta = check_real(self.beta, "L2SP beta", minimum=0.0)
+        pairs = [
+            (live, reference)
+            for live, reference in zip(
+                context.network.backbone.parameters(),
+                context.reference.parameters(),
+                strict=True,
+            )
+            if live.requires_grad
+        ]
+
+        def penalty(_x, _features):
+            drift = sum((live - ref).square().sum() for live, ref in pairs)
+            return 0.5 * alpha * drift + _head_l2(context.network, beta)
+
+        return BoundRegularizer(penalty)
+
+
+def _channel_axis(output):
+    """Channels are axis 1 (dense, convolutional) or last (batch-first sequence)."""
+    return output.ndim - 1 if output.ndim == 3 else 1
+
+
+def _per_channel_squared_distance(output, reference):
+    """``(batch, channels)`` squared distances between two feature maps."""
+    axis = _channel_axis(output)
+    squared = (output - reference).square().movedim(axis, 1)
+    return squared.reshape(squared.shape[0], squared.shape[1], -1).sum(dim=2)
+
+
+class _Capture:
+    """A forward hook storing a layer's output (first tensor of a tuple)."""
+
+    def __init__(self):
+        self.output = None
+
+    def __call__(self, _module, _inputs, output):
+        self.output = output[0] if isinstance(output, tuple | list) else output
+
+
+class DELTA(BaseEstimator):
+    """DELTA: keep chosen feature maps close to the pretrained network's.
+
+    .. math::
+
+        \\Omega(w) = \\alpha\\,\\frac{1}{b}\\sum_{i=1}^{b}\\sum_{j}
+        \\sum_{c} W_{jc}\\,\\lVert FM_{jc}(w, x_i) - FM_{jc}(w^0, x_i)
+        \\rVert_2^2 + \\frac{\\beta}{2}\\lVert w_{\\mathrm{head}}\\rVert_2^2
+
+    over the layers ``j`` of ``layers`` and their channels ``c``, with
+    :math:`w^0` the frozen pretrained backbone (Li et al., "DELTA: DEep
+    Learning Transfer using feature map with Attention for convolutional
+    networks", ICLR 2019). Channels are axis 1 of a dense or convolutional
+    output and the last axis of a 3-D (batch-first sequence) output.
+
+    Without attention :math:`W_{jc} = 1`. With ``channel_attention=True``
+    the weights come from a pre-pass, as in the paper: a head is trained on
+    the pretrained features for ``attention_epochs``; for each channel, the
+    increase of the data loss when that channel is zeroed is averaged over up
+    to ``attention_batches`` batches; per layer the increases are z-scored and
+    :math:`W_{j\\cdot} = C_j\\,\\mathrm{softmax}(z_j / T)` (our scaling by the
+    channel count :math:`C_j` makes uniform attention equal to no attention,
+    so ``alpha`` means the same with and without it).
+
+    Parameters
+    ----------
+    layers : list of str
+        Names of backbone sub-modules whose outputs are compared. They must
+        run at or before the estimator's ``feature_layer``.
+    alpha : float, default=0.01
+    beta : float, default=0.01
+        Ordinary L2 strength on the new head.
+    channel_attention : bool, default=False
+    attention_epochs : int, default=5
+    attention_batches : int, default=10
+    attention_temperature : float, default=5.0
+        :math:`T` above.
+
+    Notes
+    -----
+    The weights used are kept, per layer, in the fitted estimator's
+    ``regularizer_states_[i]["attention_weights"]`` (``None`` without
+    attention).
+    """
+
+    def __init__(
+        self,
+        layers,
+        alpha=0.01,
+        beta=0.01,
+        channel_attention=False,
+        attention_epochs=5,
+        attention_batches=10,
+        attention_temperature=5.0,
+    ):
+        self.layers = layers
+        self.alpha = alpha
+        self.beta = beta
+        self.channel_attention = channel_attention
+        self.attention_epochs = attention_epochs
+        self.attention_batches = attention_batches
+        self.attention_temperature = attention_temperature
+
+    def _layer_names(self):
+        layers = [self.layers] if isinstance(self.layers, str) else self.layers
+        if not isinstance(layers, list | tuple) or not layers:
+            raise ValueError(
+                f"DELTA layers must be a non-empty list of sub-module names, "
+                f"got {self.layers!r}."
+            )
+        return list(layers)
+
+    def bind(self, context):
+        alpha = check_real(self.alpha, "DELTA alpha", minimum=0.0)
+        beta = check_real(self.beta, "DELTA beta", minimum=0.0)
+        names = self._layer_names()
+        live_captures, reference_captures, handles = {}, {}, []
+        for name in names:
+            for network, captures in (
+                (context.network.backbone, live_captures),
+                (context.reference, reference_captures),
+            ):
+                capture = _Capture()
+                module = get_submodule(network, name, argument="DELTA layers")
+                handles.append(module.register_forward_hook(capture))
+                captures[name] = capture
+        weights = (
+            self._attention(context, names, reference_captures)
+            if self.channel_attention
+            else dict.fromkeys(names)
+        )
+        state = {
+            "attention_weights": {
+                name: None if w is None else w.detach().cpu().numpy()
+                for name, w in weights.items()
+            }
+        }
+
+        def penalty(x, _features):
+            with torch.no_grad():
+                context.reference(x)
+            total = 0.0
+            for name in names:
+                live = live_captures[name].output
+                if live is None:
+                    raise ValueError(
+                        f"DELTA layer {name!r} did not run in the forward pass; "
+                        "DELTA layers must run at or before feature_layer."
+                    )
+                distance = _per_channel_squared_distance(
+                    live, reference_captures[name].output
+                )
+                if weights[name] is not None:
+                    distance = distance * weights[name]
+                total = total + distance.sum(dim=1).mean()
+                live_captures[name].output = None
+            return alpha * total + _head_l2(context.network, beta)
+
+        return BoundRegularizer(penalty, handles, state)
+
+    def _attention(self, context, names, captures):
+        """Channel weights from the loss increase of zeroing each channel."""
+        epochs = check_int(self.attention_epochs, "DELTA attention_epochs", 0)
+        n_batches = check_int(self.attention_batches, "DELTA attention_batches", 1)
+        temperature = check_real(
+            self.attention_temperature, "DELTA attention_temperature", 0.0, True
+        )
+        network = copy.deepcopy(context.network)
+        network.backbone = context.reference
+        head = network.head
+        X, y, size = context.X, context.y, context.batch_size
+        with torch.no_grad():
+            features = torch.cat(
+                [network.features(X[i : i + size]) for i in range(0, len(X), size)]
+            )
+        optimizer = torch.optim.Adam(head.parameters(), lr=1e-2)
+        for _ in range(epochs):
+            order = torch.randperm(len(X), generator=context.generator)
+            for start in range(0, len(X), size):
+                batch = order[start : start + size].to(X.device)
+                optimizer.zero_grad()
+                context.loss(head(features[batch]), y[batch]).backward()
+                optimizer.step()
+        batches = [
+            (X[i : i + size], y[i : i + size])
+            for i in range(0, min(len(X), n_batches * size), size)
+        ]
+
+        def mean_loss():
+            with torch.no_grad():
+                return np.mean([
+                    float(context.loss(network(xb)[0], yb)) for xb, yb in batches
+                ])
+
+        baseline = mean_loss()
+        weights = {}
+        for name in names:
+            layer = context.reference.get_submodule(name)
+            n_channels = _per_channel_squared_distance(
+                captures[name].output, captures[name].output
+            ).shape[1]
+            increases = np.empty(n_channels)
+            for channel in range(n_channels):
+                handle = layer.register_forward_hook(_zero_channel(channel))
+                try:
+                    increases[channel] = mean_loss() - baseline
+                finally:
+                    handle.remove()
+            spread = increases.std()
+            z = (increases - increases.mean()) / spread if spread > 0 else 0 * increases
+            scores = torch.as_tensor(z / temperature, dtype=X.dtype)
+            weights[name] = (n_channels * torch.softmax(scores, dim=0)).to(X.device)
+        return weights
+
+
+def _zero_channel(channel):
+    def hook(_module, _inputs, output):
+        tensor = output[0] if isinstance(output, tuple | list) else output
+        mask = torch.ones(tensor.shape[_channel_axis(tensor)], dtype=tensor.dtype)
+        mask[channel] = 0
+        shape = [1] * tensor.ndim
+        shape[_channel_axis(tensor)] = -1
+        zeroed = tensor * mask.to(tensor.device).reshape(shape)
+        if isinstance(output, tuple | list):
+            return type(output)([zeroed, *output[1:]])
+        return zeroed
+
+    return hook
+
+
+class BatchSpectralShrinkage(BaseEstimator):
+    """Batch Spectral Shrinkage: shrink the smallest singular values of features.
+
+    .. math::
+
+        \\Omega(F) = \\eta \\sum_{i=1}^{k} \\sigma_{m+1-i}^2(F)
+        \\quad\\Bigl(\\text{or }\\eta\\,
+        \\frac{\\sum_{i=1}^{k}\\sigma_{m+1-i}^2(F)}{\\lVert F\\rVert_F^2}
+        \\text{ with normalize}\\Bigr)
+
+    for the ``b × d`` feature matrix ``F`` of a mini-batch, ``m = min(b, d)``
+    (Chen, Wang, Fu, Long & Wang, "Catastrophic forgetting meets negative
+    transfer: Batch Spectral Shrinkage for safe transfer learning", NeurIPS
+    2019). The smallest spectral components carry the directions that do not
+    transfer; shrinking them suppresses negative transfer. Computed by
+    :func:`sktransfer._kernels.spectral_shrinkage_penalty`, whose
+    ``svdvals`` gives a gradient that needs no singular vectors (stable when
+    singular values are close).
+
+    Parameters
+    ----------
+    eta : float, default=1e-3
+        Strength (the paper's default; it suits large-norm CNN features: on
+        unit-scale features use ``normalize=True`` or a larger ``eta``).
+    k : int, default=1
+        Number of smallest singular values penalised; must be smaller than
+        the feature dimension. A mini-batch of at most ``k`` rows contributes
+        no penalty.
+    normalize : bool, default=False
+        Divide by :math:`\\lVert F\\rVert_F^2`, so ``eta`` does not depend on
+        the scale of the features.
+    """
+
+    def __init__(self, eta=1e-3, k=1, normalize=False):
+        self.eta = eta
+        self.k = k
+        self.normalize = normalize
+
+    def bind(self, context):
+        eta = check_real(self.eta, "BatchSpectralShrinkage eta", minimum=0.0)
+        k = check_int(self.k, "BatchSpectralShrinkage k", 1)
+        n_features = context.network.head_in_features
+        if k >= n_features:
+            raise ValueError(
+                f"BatchSpectralShrinkage k must be smaller than the feature "
+                f"dimension {n_features}, got k={k}."
+            )
+        normalize = bool(self.normalize)
+
+        def penalty(_x, features):
+            if features.shape[0] <= k:
+                return 0.0
+            return eta * spectral_shrinkage_penalty(features, k, normalize=normalize)
+
+        return BoundRegularizer(penalty)
