@@ -22,11 +22,15 @@ _SUBMODULES = [
     "utils",
 ]
 
+# Subpackages of an optional extra: reachable as attributes, but left out of
+# __all__ so that walking it (or ``from sktransfer import *``) needs no torch.
+_OPTIONAL_SUBMODULES = ["neural"]
+
 __all__ = [*_SUBMODULES, "__version__"]
 
 
 def __getattr__(name):
-    if name in _SUBMODULES:
+    if name in _SUBMODULES or name in _OPTIONAL_SUBMODULES:
         return importlib.import_module(f"sktransfer.{name}")
     raise AttributeError(f"module 'sktransfer' has no attribute {name!r}")
 

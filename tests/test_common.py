@@ -26,13 +26,22 @@ from sktransfer.representation import (
 )
 
 try:  # the torch bridge is an optional extra (installed by `make test`)
-    from sktransfer.neural import FineTuningClassifier, FineTuningRegressor
+    from sktransfer.neural import (
+        FineTuningClassifier,
+        FineTuningRegressor,
+        LadderSideTuningClassifier,
+        LadderSideTuningRegressor,
+        SnapshotEnsembleClassifier,
+    )
 except ImportError:  # pragma: no cover
     NEURAL_ESTIMATORS = []
 else:
     NEURAL_ESTIMATORS = [
         FineTuningClassifier(),
         FineTuningRegressor(),
+        LadderSideTuningClassifier(),
+        LadderSideTuningRegressor(),
+        SnapshotEnsembleClassifier(n_cycles=2),
     ]
 
 # Every public estimator, at its defaults (the CV grid kept short for speed).

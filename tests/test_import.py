@@ -100,3 +100,30 @@ def test_lazy_attribute_access():
     assert "linear_model" in dir(sktransfer)
     with pytest.raises(AttributeError, match="no_such_thing"):
         sktransfer.no_such_thing  # noqa: B018
+
+
+def test_neural_without_torch_names_the_extra():
+    # Simulate a machine without torch: the import machinery treats a None
+    # entry in sys.modules as "not installed".
+    out = run_fresh("""
+        import json, sys
+        sys.modules["torch"] = None
+        import sktransfer  # the package itself never needs torch
+        try:
+            import sktransfer.neural
+        except ImportError as exc:
+            print(json.dumps(str(exc)))
+        else:
+            print(json.dumps(None))
+    """)
+    assert out is not None and "sktransfer[torch]" in out
+
+
+def test_kernels_and_datasets_import_no_torch():
+    loaded = run_fresh("""
+        import json, sys
+        import sktransfer._kernels, sktransfer.datasets
+        print(json.dumps(sorted(m for m in sys.modules
+                                if m.split(".")[0] in ("torch", "cupy"))))
+    """)
+    assert loaded == []

@@ -280,3 +280,29 @@ def test_cuda_device_runs_the_same_loop():
                                max_epochs=30, random_state=0).fit(X, y)
     assert next(clf.network_.parameters()).is_cuda
     assert clf.score(X_test, y_test) > 0.8
+
+
+def test_user_guide_examples_run():
+    # The >>> examples of docs/user_guide/neural.rst are doctests.
+    import doctest
+    from pathlib import Path
+
+    guide = Path(__file__).parents[1] / "docs" / "user_guide" / "neural.rst"
+    result = doctest.testfile(str(guide), module_relative=False)
+    assert result.attempted >= 10 and result.failed == 0
+
+
+@pytest.mark.parametrize("module_name", ["_base", "_memory", "_snapshot",
+                                         "_side_tuning"])
+def test_docstring_examples_run(module_name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"sktransfer.neural.{module_name}")
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner()
+    attempted = 0
+    for test in finder.find(module, module.__name__):
+        result = runner.run(test)
+        assert result.failed == 0, test.name
+        attempted += result.attempted
+    assert attempted > 0

@@ -22,6 +22,8 @@ from ._base import FineTuningClassifier, FineTuningRegressor
 from ._memory import SavedTensorBytes, count_trainable_parameters
 from ._modules import MLP
 from ._regularizers import DELTA, L2SP, BatchSpectralShrinkage
+from ._side_tuning import LadderSideTuningClassifier, LadderSideTuningRegressor
+from ._snapshot import SnapshotEnsembleClassifier
 
 __all__ = [
     "DELTA",
@@ -30,6 +32,9 @@ __all__ = [
     "BatchSpectralShrinkage",
     "FineTuningClassifier",
     "FineTuningRegressor",
+    "LadderSideTuningClassifier",
+    "LadderSideTuningRegressor",
     "SavedTensorBytes",
+    "SnapshotEnsembleClassifier",
     "count_trainable_parameters",
 ]

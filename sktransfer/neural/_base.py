@@ -31,6 +31,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._sklearn_compat import validate_data
+from ._memory import SavedTensorBytes
 from ._modules import MLP, FeatureNetwork, frozen_copy, get_submodule
 from ._regularizers import L2SP, FitContext
 
@@ -124,17 +125,15 @@ class _TorchEstimator(BaseEstimator):
     # -- optimizer__ / module__ keyword routing (skorch's convention) --------
 
     def _set_routed(self, kwargs):
-        # Stored as given: scikit-learn forbids raising in __init__ and
-        # set_params; names are checked by _check_routed when fitting.
-        names = list(getattr(self, "_routed_names", ()))
-        for name, value in kwargs.items():
-            setattr(self, name, value)
-            if name not in names:
-                names.append(name)
-        self._routed_names = names
+        # Stored as given, in a private dict (scikit-learn forbids raising in
+        # __init__ and set_params, and public attributes outside the
+        # signature); names are checked by _check_routed when fitting.
+        routed = dict(getattr(self, "_routed_params", {}))
+        routed.update(kwargs)
+        self._routed_params = routed
 
     def _check_routed(self):
-        for name in self._routed_names:
+        for name in self._routed_params:
             if not name.startswith(_ROUTED_PREFIXES) or name.endswith("__"):
                 raise TypeError(
                     f"{type(self).__name__} got an unexpected keyword argument "
@@ -144,14 +143,14 @@ class _TorchEstimator(BaseEstimator):
 
     def _routed(self, prefix):
         return {
-            name[len(prefix) :]: getattr(self, name)
-            for name in self._routed_names
+            name[len(prefix) :]: value
+            for name, value in self._routed_params.items()
             if name.startswith(prefix)
         }
 
     def get_params(self, deep=True):
         params = super().get_params(deep=deep)
-        params.update({name: getattr(self, name) for name in self._routed_names})
+        params.update(self._routed_params)
         return params
 
     def set_params(self, **params):
@@ -159,7 +158,7 @@ class _TorchEstimator(BaseEstimator):
         routed = {
             k: params.pop(k)
             for k in list(params)
-            if k.startswith(_ROUTED_PREFIXES) or k in self._routed_names
+            if k.startswith(_ROUTED_PREFIXES) or k in self._routed_params
             or ("__" not in k and k not in own)
         }
         self._set_routed(routed)
@@ -439,18 +438,55 @@ class _TorchEstimator(BaseEstimator):
 
     # -- inference -----------------------------------------------------------
 
-    def _outputs(self, X):
-        """Head outputs for ``X`` (eval mode, no autograd, in batches)."""
+    def _input_tensor(self, X):
+        """``X`` validated against the fit and moved to the network's device."""
         check_is_fitted(self, "network_")
         X = validate_data(self, X, reset=False, dtype="numeric", allow_nd=True,
                           ensure_all_finite=True)
+        device = next(self.network_.parameters()).device
+        return self._to_tensor(X, device=device)
+
+    def _outputs(self, X):
+        """Head outputs for ``X`` (eval mode, no autograd, in batches)."""
+        X_t = self._input_tensor(X)
         network = self.network_
-        device = next(network.parameters()).device
-        X_t = self._to_tensor(X, device=device)
         network.eval()
         with torch.no_grad():
             outputs = [network(X_t[i : i + 1024])[0] for i in range(0, len(X_t), 1024)]
         return torch.cat(outputs).cpu().double().numpy()
+
+    def saved_activation_bytes(self, X):
+        """Activation memory one training step holds for its backward pass.
+
+        The fitted network runs on ``X`` as one training batch (train mode;
+        a frozen backbone stays in eval mode) inside :class:`SavedTensorBytes`,
+        and the bytes of the tensors autograd saves for backward are summed,
+        each storage once and the network's own weights left out (they cost
+        nothing beyond the parameters). Compare methods at equal batch
+        sizes; the data loss would add a few bytes more. The global torch
+        random state is left unchanged.
+
+        Parameters
+        ----------
+        X : array-like of shape (batch_size, ...)
+            One batch of inputs.
+
+        Returns
+        -------
+        n_bytes : int
+        """
+        X_t = self._input_tensor(X)
+        network = self.network_
+        fork = [X_t.device.index or 0] if X_t.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork):
+            network.train()
+            try:
+                with SavedTensorBytes(network.parameters()) as saved:
+                    outputs = network(X_t)
+                del outputs
+            finally:
+                network.eval()
+        return int(saved.activation_bytes)
 
     @property
     def module_(self):
@@ -574,7 +610,7 @@ class FineTuningClassifier(ClassifierMixin, _TorchEstimator):
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
-                "FineTuningClassifier needs samples of at least 2 classes in y; "
+                f"{type(self).__name__} needs samples of at least 2 classes in y; "
                 f"got 1 class: {self.classes_[0]!r}."
             )
         return encoded.astype(np.int64), len(self.classes_)
