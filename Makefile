@@ -44,6 +44,7 @@ bench: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/bench_trans_glm.py
 	$(BIN)/python benchmarks/bench_simulation.py
 	$(BIN)/python benchmarks/bench_representation.py
+	$(BIN)/python benchmarks/bench_neural_memory.py
 
 clean:
 	rm -rf build dist *.egg-info demo_output .pytest_cache .ruff_cache

@@ -37,28 +37,11 @@ from sktransfer.neural import (
     MLP,
     FineTuningClassifier,
     LadderSideTuningClassifier,
+    TransformerBackbone,
     count_trainable_parameters,
 )
 
 N_CLASSES = 10
-
-
-class TinyEncoder(torch.nn.Module):
-    """Token features → Linear → TransformerEncoder (batch-first)."""
-
-    def __init__(self, n_features, width, n_layers, n_heads):
-        super().__init__()
-        self.proj = torch.nn.Linear(n_features, width)
-        layer = torch.nn.TransformerEncoderLayer(
-            width, n_heads, dim_feedforward=4 * width, dropout=0.0,
-            batch_first=True,
-        )
-        self.encoder = torch.nn.TransformerEncoder(
-            layer, n_layers, enable_nested_tensor=False
-        )
-
-    def forward(self, x):
-        return self.encoder(self.proj(x))
 
 
 def _cases(quick):
@@ -67,7 +50,7 @@ def _cases(quick):
         yield (f"MLP 3×{width}", MLP(128, (width,) * 3), (128,))
     for width in ((128,) if quick else (128, 256)):
         yield (f"Transformer 4×{width}, seq 32",
-               TinyEncoder(32, width, n_layers=4, n_heads=4), (32, 32))
+               TransformerBackbone(32, width, n_layers=4, n_heads=4), (32, 32))
 
 
 def _methods():

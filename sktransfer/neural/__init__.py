@@ -20,7 +20,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a torch-less env
 
 from ._base import FineTuningClassifier, FineTuningRegressor
 from ._memory import SavedTensorBytes, count_trainable_parameters
-from ._modules import MLP
+from ._modules import MLP, TransformerBackbone
 from ._regularizers import DELTA, L2SP, BatchSpectralShrinkage
 from ._side_tuning import LadderSideTuningClassifier, LadderSideTuningRegressor
 from ._snapshot import SnapshotEnsembleClassifier
@@ -36,5 +36,6 @@ __all__ = [
     "LadderSideTuningRegressor",
     "SavedTensorBytes",
     "SnapshotEnsembleClassifier",
+    "TransformerBackbone",
     "count_trainable_parameters",
 ]

@@ -16,13 +16,20 @@ own because the methods of this subpackage need non-standard loops (frozen
 side paths, snapshot cycles).
 """
 
+import contextlib
 import copy
+import inspect
 import numbers
 import time
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+)
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
 from sklearn.utils import check_random_state
@@ -32,7 +39,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils._sklearn_compat import validate_data
 from ._memory import SavedTensorBytes
-from ._modules import MLP, FeatureNetwork, frozen_copy, get_submodule
+from ._modules import (
+    MLP,
+    FeatureNetwork,
+    cpu_state,
+    freeze,
+    frozen_copy,
+    get_submodule,
+)
 from ._regularizers import L2SP, FitContext
 
 _OPTIMIZERS = {
@@ -41,6 +55,44 @@ _OPTIMIZERS = {
     "sgd": torch.optim.SGD,
 }
 _ROUTED_PREFIXES = ("optimizer__", "module__")
+
+
+#: Rows per forward pass at prediction time.
+INFERENCE_BATCH = 1024
+
+
+@contextlib.contextmanager
+def _seeded(seed, device):
+    """Seed torch's CPU stream (and ``device``'s, on a GPU) inside a fork.
+
+    The global random states are restored on exit, so fitting leaves them as
+    they were. Only the CPU generator and the training device are seeded:
+    ``torch.manual_seed`` would also queue a seed for every CUDA device.
+    """
+    devices = [device.index] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.random.default_generator.manual_seed(seed)
+        if devices:
+            with torch.cuda.device(device):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+def _float_dtype(module):
+    """The dtype of ``module``'s floating parameters (float32 without any)."""
+    for parameter in module.parameters():
+        if parameter.is_floating_point():
+            return parameter.dtype
+    return torch.float32
+
+
+def _batch_bounds(n_rows, batch_size):
+    """``(begin, end)`` of each mini-batch; a last batch of one row joins the
+    previous one (a single row breaks BatchNorm and carries no spectrum)."""
+    bounds = [(b, min(b + batch_size, n_rows)) for b in range(0, n_rows, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        bounds[-2:] = [(bounds[-2][0], n_rows)]
+    return bounds
 
 
 def _check_module_spec(module):
@@ -154,34 +206,54 @@ class _TorchEstimator(BaseEstimator):
         return params
 
     def set_params(self, **params):
-        own = set(super().get_params(deep=False))
+        # optimizer__/module__ names are routed; any other unknown name is
+        # left to BaseEstimator.set_params, which rejects it (a ValueError),
+        # except the names given to __init__ (there stored unchecked).
         routed = {
             k: params.pop(k)
             for k in list(params)
             if k.startswith(_ROUTED_PREFIXES) or k in self._routed_params
-            or ("__" not in k and k not in own)
         }
         self._set_routed(routed)
         return super().set_params(**params)
 
     # -- building ------------------------------------------------------------
 
-    def _input_dtype(self, X):
-        """Float inputs become float32; integer inputs stay integer (token ids)
-        only for a module with an embedding layer."""
-        module = self.module
-        if np.issubdtype(X.dtype, np.integer) and isinstance(module, torch.nn.Module):
-            if any(isinstance(m, torch.nn.Embedding) for m in module.modules()):
-                return torch.int64
-        return torch.float32
+    @staticmethod
+    def _backbone_input_dtype(backbone, X):
+        """The tensor dtype ``backbone`` reads ``X`` in.
+
+        Integer inputs stay integer (token ids) for a backbone with an
+        embedding layer; otherwise inputs take the dtype of the backbone's
+        floating parameters (float32 for a default torch module).
+        """
+        if np.issubdtype(X.dtype, np.integer) and any(
+            isinstance(m, torch.nn.Embedding) for m in backbone.modules()
+        ):
+            return torch.int64
+        return _float_dtype(backbone)
 
     def _make_backbone(self, n_features):
-        """A private copy of the pretrained module: fitting never changes it."""
+        """A private copy of the pretrained module: fitting never changes it.
+
+        A module class is built from the ``module__<name>`` arguments, with
+        ``n_features`` filled in from the data when the class takes it and it
+        is not given (as for :class:`MLP`).
+        """
         module, kwargs = self.module, self._routed("module__")
         if module is None:
-            return MLP(n_features, **kwargs)
+            module = MLP
         if isinstance(module, type):
-            return module(**kwargs)
+            accepts = inspect.signature(module.__init__).parameters
+            if "n_features" in accepts and "n_features" not in kwargs:
+                kwargs["n_features"] = n_features
+            try:
+                return module(**kwargs)
+            except TypeError as exc:
+                raise TypeError(
+                    f"module={module.__name__} cannot be built from the "
+                    f"module__<name> arguments {sorted(kwargs)}: {exc}"
+                ) from None
         if kwargs:
             raise ValueError(
                 "module__<name> arguments configure a module class; module is "
@@ -198,13 +270,12 @@ class _TorchEstimator(BaseEstimator):
         with torch.no_grad():
             probe.eval()
             n_features = probe.features(x_sample).shape[1]
-        head = torch.nn.Linear(n_features, n_outputs)
+        head = torch.nn.Linear(n_features, n_outputs, dtype=_float_dtype(backbone))
         network = FeatureNetwork(
             backbone, self.feature_layer, head, freeze_backbone=self.linear_probe
         )
         if self.linear_probe:
-            for parameter in backbone.parameters():
-                parameter.requires_grad_(False)
+            freeze(backbone)
         return network
 
     def _parameter_groups(self, network):
@@ -232,10 +303,24 @@ class _TorchEstimator(BaseEstimator):
             for g in groups
             if g["params"]
         ]
+        kwargs = self._routed("optimizer__")
+        l2sp = any(isinstance(r, L2SP) for r in self._check_regularizers())
+        if l2sp and "weight_decay" not in kwargs and "weight_decay" in (
+            inspect.signature(optimizer.__init__).parameters
+        ):
+            kwargs["weight_decay"] = 0.0  # L2SP replaces it (AdamW's default is not 0)
         try:
-            return optimizer(groups, lr=lr, **self._routed("optimizer__"))
+            built = optimizer(groups, lr=lr, **kwargs)
         except TypeError as exc:
             raise TypeError(f"optimizer__ arguments rejected: {exc}") from None
+        decay = max(g.get("weight_decay", 0.0) for g in built.param_groups)
+        if l2sp and decay:
+            raise ValueError(
+                "L2SP replaces weight decay (it pulls the backbone to the "
+                "pretrained weights, weight decay pulls it to 0); set "
+                f"optimizer__weight_decay=0, got {decay!r}."
+            )
+        return built
 
     def _check_regularizers(self):
         regularizers = list(self.regularizers or ())
@@ -250,13 +335,6 @@ class _TorchEstimator(BaseEstimator):
                 "regularizers act on the backbone, which linear_probe=True "
                 "freezes; use one or the other."
             )
-        decay = self._routed("optimizer__").get("weight_decay", 0.0)
-        if decay and any(isinstance(r, L2SP) for r in regularizers):
-            raise ValueError(
-                "L2SP replaces weight decay (it pulls the backbone to the "
-                "pretrained weights, weight decay pulls it to 0); set "
-                f"optimizer__weight_decay=0, got {decay!r}."
-            )
         return regularizers
 
     def _torch_device(self):
@@ -264,8 +342,16 @@ class _TorchEstimator(BaseEstimator):
             device = torch.device(self.device)
         except (RuntimeError, TypeError):
             raise ValueError(f"device={self.device!r} is not a torch device.") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device={self.device!r} but CUDA is not available.")
+        if device.type == "cuda":
+            if not torch.cuda.is_available():
+                raise ValueError(f"device={self.device!r} but CUDA is not available.")
+            if device.index is None:
+                device = torch.device("cuda", torch.cuda.current_device())
+            if device.index >= torch.cuda.device_count():
+                raise ValueError(
+                    f"device={self.device!r} but only {torch.cuda.device_count()} "
+                    "CUDA device(s) are present."
+                )
         return device
 
     def _check_batch_size(self, n_train):
@@ -291,8 +377,9 @@ class _TorchEstimator(BaseEstimator):
         )
         return X, y
 
-    def _to_tensor(self, X, dtype=None, device=None):
-        dtype = self._input_dtype(X) if dtype is None else dtype
+    def _to_tensor(self, X, device=None):
+        """``X`` as a tensor of the dtype the fitted backbone reads."""
+        dtype = self._input_dtype
         # np.require copies only arrays torch cannot share (read-only, strided).
         X = np.require(X, requirements=["C", "W"])
         return torch.as_tensor(X, dtype=dtype, device=device)
@@ -316,6 +403,25 @@ class _TorchEstimator(BaseEstimator):
             ) from None
         return train, valid
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            The backbone's inputs (3-D for batch-first sequence models;
+            integer token ids for a backbone with an embedding layer).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (classifiers) or targets (regressors).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y)
+
     def _fit(self, X, y):
         self._check_routed()
         regularizers = self._check_regularizers()
@@ -326,24 +432,26 @@ class _TorchEstimator(BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         train, valid = self._split(len(X), targets, np.random.RandomState(seed))
         batch_size = self._check_batch_size(len(train))
-        fork = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork):
-            torch.manual_seed(seed)
+        with _seeded(seed, device):
             generator = torch.Generator().manual_seed(seed)
+            backbone = self._make_backbone(X.shape[1] if X.ndim > 1 else 1)
+            self._input_dtype = self._backbone_input_dtype(backbone, X)
+            backbone.to(device)
             X_t = self._to_tensor(X, device=device)
             y_t = torch.as_tensor(targets, device=device)
-            backbone = self._make_backbone(X.shape[1] if X.ndim > 1 else 1)
-            backbone.to(device)
+            if y_t.is_floating_point():  # regression targets: the network's dtype
+                y_t = y_t.to(_float_dtype(backbone))
             network = self._build_network(backbone, X_t[:2], n_outputs).to(device)
-            reference = frozen_copy(backbone)
-            context = FitContext(
-                network, reference, X_t[train], y_t[train], self._loss, batch_size,
-                generator,
-            )
             bound = []
             try:
-                for regularizer in regularizers:
-                    bound.append(regularizer.bind(context))
+                if regularizers:
+                    # the pretrained weights, frozen, and the training rows
+                    context = FitContext(
+                        network, frozen_copy(backbone), X_t[train], y_t[train],
+                        self._loss, batch_size, generator,
+                    )
+                    for regularizer in regularizers:  # close what bound on error
+                        bound.append(regularizer.bind(context))
                 self.history_ = []
                 self._fit_network(
                     network, X_t, y_t, train, valid, batch_size, generator, bound
@@ -389,31 +497,32 @@ class _TorchEstimator(BaseEstimator):
                 group["lr"] = lr * group["lr_mult"]
             network.train()
             order = train_t[torch.randperm(len(train_t), generator=generator)]
-            total, seen = 0.0, 0
-            for begin in range(0, len(order), batch_size):
-                rows = order[begin : begin + batch_size].to(X.device)
+            total = torch.zeros((), device=X.device)
+            for begin, end in _batch_bounds(len(order), batch_size):
+                rows = order[begin:end].to(X.device)
                 xb, yb = X[rows], y[rows]
                 optimizer.zero_grad(set_to_none=True)
                 outputs, features = network(xb)
                 loss = self._loss(outputs, yb)
                 for b in bound:
                     loss = loss + b.penalty(xb, features)
-                if not torch.isfinite(loss):
-                    raise ValueError(
-                        f"The training loss became non-finite at epoch {epoch + 1}; "
-                        f"lower lr (now {lr:g}) or the regularisers' strengths."
-                    )
                 loss.backward()
                 optimizer.step()
-                total += float(loss.detach()) * len(rows)
-                seen += len(rows)
-            record = {"epoch": epoch + 1, "train_loss": total / seen, "lr": lr}
+                total += loss.detach() * len(rows)
+            # one host-device synchronisation per epoch, not per batch
+            train_loss = float(total) / len(order)
+            if not np.isfinite(train_loss):
+                raise ValueError(
+                    f"The training loss became non-finite in epoch {epoch + 1}; "
+                    f"lower lr (now {lr:g}) or the regularisers' strengths."
+                )
+            record = {"epoch": epoch + 1, "train_loss": train_loss, "lr": lr}
             if valid is not None:
                 record["valid_loss"] = self._evaluate_loss(network, X, y, valid,
                                                            batch_size)
                 if record["valid_loss"] < best_loss - self.tol:
                     best_loss, stale = record["valid_loss"], 0
-                    best_state = copy.deepcopy(network.state_dict())
+                    best_state = cpu_state(network)
                 else:
                     stale += 1
             record["duration"] = time.perf_counter() - start
@@ -422,6 +531,7 @@ class _TorchEstimator(BaseEstimator):
             if valid is not None and stale >= self.n_iter_no_change:
                 break
         bar.close()
+        optimizer.zero_grad(set_to_none=True)  # no gradients kept on the fit
         if best_state is not None:
             network.load_state_dict(best_state)
         return epoch + 1
@@ -446,14 +556,30 @@ class _TorchEstimator(BaseEstimator):
         device = next(self.network_.parameters()).device
         return self._to_tensor(X, device=device)
 
-    def _outputs(self, X):
-        """Head outputs for ``X`` (eval mode, no autograd, in batches)."""
-        X_t = self._input_tensor(X)
+    def _batched_outputs(self, X_t, state=None):
+        """Head outputs (CPU float64) for ``X_t`` in eval mode, no autograd.
+
+        With ``state`` (a state dict), the network runs with those weights
+        (:func:`torch.func.functional_call`) instead of its own.
+        """
         network = self.network_
+        device = next(network.parameters()).device
+        if state is not None:
+            state = {name: tensor.to(device) for name, tensor in state.items()}
         network.eval()
+        parts = []
         with torch.no_grad():
-            outputs = [network(X_t[i : i + 1024])[0] for i in range(0, len(X_t), 1024)]
-        return torch.cat(outputs).cpu().double().numpy()
+            for begin in range(0, len(X_t), INFERENCE_BATCH):
+                xb = X_t[begin : begin + INFERENCE_BATCH]
+                out = network(xb) if state is None else torch.func.functional_call(
+                    network, state, (xb,)
+                )
+                parts.append(out[0].double().cpu())
+        return torch.cat(parts)
+
+    def _outputs(self, X):
+        """Head outputs for ``X`` as a float64 array."""
+        return self._batched_outputs(self._input_tensor(X)).numpy()
 
     def saved_activation_bytes(self, X):
         """Activation memory one training step holds for its backward pass.
@@ -463,8 +589,9 @@ class _TorchEstimator(BaseEstimator):
         and the bytes of the tensors autograd saves for backward are summed,
         each storage once and the network's own weights left out (they cost
         nothing beyond the parameters). Compare methods at equal batch
-        sizes; the data loss would add a few bytes more. The global torch
-        random state is left unchanged.
+        sizes; the data loss and the regularisers' penalties (e.g. Batch
+        Spectral Shrinkage's SVD) would add more. The global torch random
+        state is left unchanged.
 
         Parameters
         ----------
@@ -477,8 +604,7 @@ class _TorchEstimator(BaseEstimator):
         """
         X_t = self._input_tensor(X)
         network = self.network_
-        fork = [X_t.device.index or 0] if X_t.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork):
+        with _seeded(0, X_t.device):
             network.train()
             try:
                 with SavedTensorBytes(network.parameters()) as saved:
@@ -550,7 +676,10 @@ default="adam"
         random state, so the global torch stream is left as it was.
     device : str or torch.device, default="cpu"
         Where the network trains and predicts ("cuda" runs unchanged on a
-        GPU).
+        GPU; fits there are not bit-reproducible, as cuDNN/cuBLAS kernels
+        are not deterministic by default). A fitted estimator pickles with
+        its network on that device: to unpickle on a machine without it,
+        move it first (``est.network_.cpu(); est.set_params(device="cpu")``).
     **kwargs
         ``optimizer__<name>`` and ``module__<name>`` arguments (routed as
         skorch routes them); any other keyword is a TypeError.
@@ -619,31 +748,68 @@ class FineTuningClassifier(ClassifierMixin, _TorchEstimator):
     def _loss(outputs, targets):
         return torch.nn.functional.cross_entropy(outputs, targets)
 
-    def fit(self, X, y):
-        """Fine-tune on ``(X, y)``; returns the fitted estimator."""
-        self._validate_params()
-        return self._fit(X, y)
-
     def predict_proba(self, X):
-        """Class probabilities (softmax of the head's outputs)."""
+        """Class probabilities: the softmax of the head's outputs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            In the order of ``classes_``.
+        """
         logits = self._outputs(X)
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict_log_proba(self, X):
-        """Log class probabilities."""
+        """Logarithms of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
         logits = self._outputs(X)
         logits -= logits.max(axis=1, keepdims=True)
         return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
 
     def predict(self, X):
-        """The most probable class."""
+        """The most probable class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
         outputs = self._outputs(X)
         return self.classes_[np.argmax(outputs, axis=1)]
 
     def score(self, X, y, sample_weight=None):
-        """Accuracy; labels never seen at fit time are an error, not a miss."""
+        """Mean accuracy on ``(X, y)``.
+
+        Labels never seen at fit time are an error (a ``ValueError`` naming
+        them), not silently counted as misses.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
         check_is_fitted(self, "network_")
         unseen = np.setdiff1d(unique_labels(y), self.classes_)
         if unseen.size:
@@ -699,13 +865,17 @@ class FineTuningRegressor(RegressorMixin, _TorchEstimator):
     def _loss(outputs, targets):
         return torch.nn.functional.mse_loss(outputs, targets)
 
-    def fit(self, X, y):
-        """Fine-tune on ``(X, y)``; returns the fitted estimator."""
-        self._validate_params()
-        return self._fit(X, y)
-
     def predict(self, X):
-        """Predicted targets (on the scale of the training targets)."""
+        """Predicted targets, on the scale of the training targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
         outputs = self._outputs(X) * self._y_scale + self._y_mean
         return outputs.ravel() if self._y_ndim == 1 else outputs
 

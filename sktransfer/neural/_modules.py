@@ -51,10 +51,69 @@ class MLP(nn.Module):
         return x if self.head is None else self.head(x)
 
 
+class TransformerBackbone(nn.Module):
+    """A small transformer encoder backbone for sequences of feature vectors.
+
+    ``Linear(n_features, width)`` then ``n_layers`` batch-first
+    :class:`torch.nn.TransformerEncoderLayer` blocks (``encoder.layers.<i>``,
+    the default ladders of Ladder Side-Tuning). Input ``(batch, sequence,
+    n_features)``, output ``(batch, sequence, width)``; the bridge
+    estimators average the output over the sequence.
+
+    Parameters
+    ----------
+    n_features : int
+    width : int, default=64
+        Model width; must be divisible by ``n_heads``.
+    n_layers : int, default=2
+    n_heads : int, default=4
+    dim_feedforward : int or None, default=None
+        ``4 * width`` when None.
+    dropout : float, default=0.0
+    """
+
+    def __init__(self, n_features, width=64, n_layers=2, n_heads=4,
+                 dim_feedforward=None, dropout=0.0):
+        super().__init__()
+        self.proj = nn.Linear(int(n_features), int(width))
+        layer = nn.TransformerEncoderLayer(
+            int(width), int(n_heads),
+            dim_feedforward=4 * int(width) if dim_feedforward is None
+            else int(dim_feedforward),
+            dropout=dropout, batch_first=True,
+        )
+        self.encoder = nn.TransformerEncoder(
+            layer, int(n_layers), enable_nested_tensor=False
+        )
+
+    def forward(self, x):
+        return self.encoder(self.proj(x))
+
+
+def freeze(module):
+    """Switch gradients off for every parameter of ``module``; returns it."""
+    return module.requires_grad_(False)
+
+
+def first_tensor(output):
+    """The tensor of a module output (the first item of a tuple or list)."""
+    if isinstance(output, tuple | list) and output:
+        return output[0]
+    return output
+
+
+def cpu_state(module):
+    """A detached CPU copy of ``module``'s state dict."""
+    return {
+        name: tensor.detach().to("cpu", copy=True)
+        for name, tensor in module.state_dict().items()
+    }
+
+
 def get_submodule(module, name, argument="feature_layer"):
     """``module``'s sub-module called ``name``, or a ValueError naming ``argument``."""
     if not isinstance(name, str):
-        raise TypeError(f"{argument} must be a str or a callable, got {name!r}.")
+        raise TypeError(f"{argument} must name a sub-module (a str), got {name!r}.")
     try:
         return module.get_submodule(name)
     except AttributeError:
@@ -96,8 +155,7 @@ def _stop_with_output(_module, _inputs, output):
 
 
 def _as_tensor(output, name):
-    if isinstance(output, tuple | list) and output:
-        output = output[0]  # e.g. an RNN's (output, state)
+    output = first_tensor(output)  # e.g. an RNN's (output, state)
     if not isinstance(output, torch.Tensor):
         raise TypeError(
             f"{name} must give a tensor of features, got {type(output).__name__}."
@@ -179,8 +237,4 @@ class FeatureNetwork(nn.Module):
 
 def frozen_copy(module):
     """A deep copy of ``module`` in eval mode with gradients switched off."""
-    reference = copy.deepcopy(module)
-    reference.eval()
-    for parameter in reference.parameters():
-        parameter.requires_grad_(False)
-    return reference
+    return freeze(copy.deepcopy(module)).eval()

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator
 
 from .._kernels._spectral import spectral_shrinkage_penalty
 from ..utils._validation import check_int, check_real
-from ._modules import get_submodule
+from ._modules import first_tensor, get_submodule
 
 
 @dataclass
@@ -28,7 +28,8 @@ class FitContext:
     network : FeatureNetwork
         The network being trained (backbone, feature layer, new head).
     reference : torch.nn.Module
-        A frozen copy of the pretrained backbone (eval mode, no gradients).
+        A frozen copy of the pretrained backbone (eval mode, no gradients),
+        made only when the estimator holds regularisers.
     X, y : torch.Tensor
         The training data, on the training device.
     loss : callable
@@ -96,6 +97,12 @@ class L2SP(BaseEstimator):
         Strength of the pull to the pretrained backbone.
     beta : float, default=0.01
         Ordinary L2 strength on the new head.
+
+    Notes
+    -----
+    :class:`L2SP` and :class:`DELTA` each add their own head L2 term
+    (``beta``): when composing them, set ``beta=0`` on one of them, or the
+    head's L2 counts twice.
     """
 
     def __init__(self, alpha=0.01, beta=0.01):
@@ -103,6 +110,29 @@ class L2SP(BaseEstimator):
         self.beta = beta
 
     def bind(self, context):
+        """Bind to one fit: the penalty pulling the backbone to its start.
+
+        The trainable backbone parameters of ``context.network`` are paired,
+        in order, with those of ``context.reference`` (the frozen pretrained
+        copy); frozen parameters are left out.
+
+        Parameters
+        ----------
+        context : FitContext
+
+        Returns
+        -------
+        bound : BoundRegularizer
+            ``penalty(x, features)`` is :math:`\\Omega(w)` above, a 0-d
+            tensor attached to the graph (it does not depend on the batch).
+            No hooks are registered.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``alpha`` or ``beta`` is not a finite real ``>= 0``, or the
+            backbone and its reference do not have the same parameters.
+        """
         alpha = check_real(self.alpha, "L2SP alpha", minimum=0.0)
         beta = check_real(self.beta, "L2SP beta", minimum=0.0)
         pairs = [
@@ -134,14 +164,69 @@ def _per_channel_squared_distance(output, reference):
     return squared.reshape(squared.shape[0], squared.shape[1], -1).sum(dim=2)
 
 
-class _Capture:
-    """A forward hook storing a layer's output (first tensor of a tuple)."""
+class _ReferenceDone(Exception):
+    """Raised by a capture hook to stop the reference forward pass early."""
 
-    def __init__(self):
+
+class _Capture:
+    """A forward hook storing a layer's output (the first tensor of a tuple).
+
+    With a ``group``, the hook also stops the forward pass (by raising
+    :class:`_ReferenceDone`) once the group is armed and each of its
+    captures holds an output.
+    """
+
+    def __init__(self, group=None):
         self.output = None
+        self.group = group
 
     def __call__(self, _module, _inputs, output):
-        self.output = output[0] if isinstance(output, tuple | list) else output
+        self.output = first_tensor(output)
+        if self.group is not None and self.group.armed and self.group.full():
+            raise _ReferenceDone
+
+
+class _CaptureGroup:
+    """The captures of one network; runs it only as far as they need."""
+
+    def __init__(self):
+        self.captures = {}
+        self.armed = False
+
+    def add(self, name):
+        self.captures[name] = capture = _Capture(self)
+        return capture
+
+    def full(self):
+        return all(c.output is not None for c in self.captures.values())
+
+    def run(self, module, x):
+        """Run ``module(x)`` without autograd, stopping once all are captured.
+
+        Layers run in the order of the forward pass, not that of the
+        captures, so the stop comes after whichever captured layer runs
+        last; the layers after it (e.g. an old head) do not run.
+        """
+        for capture in self.captures.values():
+            capture.output = None
+        self.armed = True
+        try:
+            with torch.no_grad():
+                module(x)
+        except _ReferenceDone:
+            pass
+        finally:
+            self.armed = False
+
+
+def _captured(capture, name):
+    """The output ``capture`` holds, or the error of a DELTA layer not run."""
+    if capture.output is None:
+        raise ValueError(
+            f"DELTA layer {name!r} did not run in the forward pass; "
+            "DELTA layers must run at or before feature_layer."
+        )
+    return capture.output
 
 
 class DELTA(BaseEstimator):
@@ -160,33 +245,51 @@ class DELTA(BaseEstimator):
     output and the last axis of a 3-D (batch-first sequence) output.
 
     Without attention :math:`W_{jc} = 1`. With ``channel_attention=True``
-    the weights come from a pre-pass, as in the paper: a head is trained on
-    the pretrained features for ``attention_epochs``; for each channel, the
-    increase of the data loss when that channel is zeroed is averaged over up
-    to ``attention_batches`` batches; per layer the increases are z-scored and
+    the weights come from a pre-pass, as in the paper: a copy of the new
+    head is trained on the pretrained features for ``attention_epochs``
+    (Adam at ``attention_lr``); for each channel, the increase of the data
+    loss when that channel is zeroed is averaged over up to
+    ``attention_batches`` batches; per layer the increases are z-scored and
     :math:`W_{j\\cdot} = C_j\\,\\mathrm{softmax}(z_j / T)` (our scaling by the
     channel count :math:`C_j` makes uniform attention equal to no attention,
     so ``alpha`` means the same with and without it).
 
     Parameters
     ----------
-    layers : list of str
+    layers : str or list of str
         Names of backbone sub-modules whose outputs are compared. They must
-        run at or before the estimator's ``feature_layer``.
+        run at or before the estimator's ``feature_layer``, once per forward
+        pass. The pretrained network runs on each batch only as far as the
+        last of them to run.
     alpha : float, default=0.01
+        Strength of the feature-map penalty: :math:`\\alpha` above, which
+        multiplies the (attention-weighted) squared distances summed over
+        layers and channels and averaged over the batch.
     beta : float, default=0.01
         Ordinary L2 strength on the new head.
     channel_attention : bool, default=False
+        Weight the channels by their importance to the target task, as
+        measured by the pre-pass above; ``False`` weights them equally.
     attention_epochs : int, default=5
+        Epochs of the pre-pass that trains a head on the pretrained
+        features (0 keeps the new head's initial weights).
     attention_batches : int, default=10
+        Number of training batches over which each channel's loss increase
+        is averaged.
     attention_temperature : float, default=5.0
-        :math:`T` above.
+        :math:`T` above; a larger one gives more uniform weights.
+    attention_lr : float, default=1e-2
+        Learning rate of the Adam optimizer that trains the pre-pass head.
 
     Notes
     -----
     The weights used are kept, per layer, in the fitted estimator's
     ``regularizer_states_[i]["attention_weights"]`` (``None`` without
     attention).
+
+    :class:`L2SP` and :class:`DELTA` each add their own head L2 term
+    (``beta``): when composing them, set ``beta=0`` on one of them, or the
+    head's L2 counts twice.
     """
 
     def __init__(
@@ -198,6 +301,7 @@ class DELTA(BaseEstimator):
         attention_epochs=5,
         attention_batches=10,
         attention_temperature=5.0,
+        attention_lr=1e-2,
     ):
         self.layers = layers
         self.alpha = alpha
@@ -206,6 +310,7 @@ class DELTA(BaseEstimator):
         self.attention_epochs = attention_epochs
         self.attention_batches = attention_batches
         self.attention_temperature = attention_temperature
+        self.attention_lr = attention_lr
 
     def _layer_names(self):
         layers = [self.layers] if isinstance(self.layers, str) else self.layers
@@ -214,27 +319,62 @@ class DELTA(BaseEstimator):
                 f"DELTA layers must be a non-empty list of sub-module names, "
                 f"got {self.layers!r}."
             )
-        return list(layers)
+        return list(dict.fromkeys(layers))  # each layer once
 
     def bind(self, context):
+        """Bind to one fit: hooks on the DELTA layers and the batch penalty.
+
+        Forward hooks on each layer of ``layers``, in the trained backbone
+        and in ``context.reference``, capture their outputs; with
+        ``channel_attention=True`` the channel weights are computed first
+        (the pre-pass, on the training data of ``context``).
+
+        Parameters
+        ----------
+        context : FitContext
+
+        Returns
+        -------
+        bound : BoundRegularizer
+            ``penalty(x, features)`` compares the layer outputs of the
+            forward pass that gave ``features`` with those of the reference
+            on ``x`` (run without autograd, and stopped once every DELTA
+            layer has run), and returns :math:`\\Omega(w)` above as a 0-d
+            tensor. ``close()`` removes the hooks; ``state`` holds
+            ``"attention_weights"``, a dict from layer name to a NumPy array
+            of channel weights (``None`` without attention).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If a parameter is invalid, or a name of ``layers`` is not a
+            sub-module of the backbone (naming ``DELTA layers``); a
+            ``ValueError`` also when a DELTA layer does not run in the forward
+            pass (it comes after ``feature_layer``), from the pre-pass or the
+            first batch.
+        """
         alpha = check_real(self.alpha, "DELTA alpha", minimum=0.0)
         beta = check_real(self.beta, "DELTA beta", minimum=0.0)
         names = self._layer_names()
-        live_captures, reference_captures, handles = {}, {}, []
-        for name in names:
-            for network, captures in (
-                (context.network.backbone, live_captures),
-                (context.reference, reference_captures),
-            ):
-                capture = _Capture()
-                module = get_submodule(network, name, argument="DELTA layers")
-                handles.append(module.register_forward_hook(capture))
-                captures[name] = capture
-        weights = (
-            self._attention(context, names, reference_captures)
-            if self.channel_attention
-            else dict.fromkeys(names)
-        )
+        live, reference, handles = _CaptureGroup(), _CaptureGroup(), []
+        try:
+            for name in names:
+                for network, group in (
+                    (context.network.backbone, live),
+                    (context.reference, reference),
+                ):
+                    module = get_submodule(network, name, argument="DELTA layers")
+                    capture = group.add(name)
+                    handles.append(module.register_forward_hook(capture))
+            weights = (
+                self._attention(context, names, reference.captures)
+                if self.channel_attention
+                else dict.fromkeys(names)
+            )
+        except BaseException:
+            for handle in handles:
+                handle.remove()
+            raise
         state = {
             "attention_weights": {
                 name: None if w is None else w.detach().cpu().numpy()
@@ -243,23 +383,20 @@ class DELTA(BaseEstimator):
         }
 
         def penalty(x, _features):
-            with torch.no_grad():
-                context.reference(x)
+            outputs = {
+                name: _captured(live.captures[name], name) for name in names
+            }
+            reference.run(context.reference, x)
             total = 0.0
             for name in names:
-                live = live_captures[name].output
-                if live is None:
-                    raise ValueError(
-                        f"DELTA layer {name!r} did not run in the forward pass; "
-                        "DELTA layers must run at or before feature_layer."
-                    )
                 distance = _per_channel_squared_distance(
-                    live, reference_captures[name].output
+                    outputs[name], _captured(reference.captures[name], name)
                 )
                 if weights[name] is not None:
                     distance = distance * weights[name]
                 total = total + distance.sum(dim=1).mean()
-                live_captures[name].output = None
+                live.captures[name].output = None
+                reference.captures[name].output = None
             return alpha * total + _head_l2(context.network, beta)
 
         return BoundRegularizer(penalty, handles, state)
@@ -271,6 +408,7 @@ class DELTA(BaseEstimator):
         temperature = check_real(
             self.attention_temperature, "DELTA attention_temperature", 0.0, True
         )
+        lr = check_real(self.attention_lr, "DELTA attention_lr", 0.0, True)
         network = copy.deepcopy(context.network)
         network.backbone = context.reference
         head = network.head
@@ -279,7 +417,8 @@ class DELTA(BaseEstimator):
             features = torch.cat(
                 [network.features(X[i : i + size]) for i in range(0, len(X), size)]
             )
-        optimizer = torch.optim.Adam(head.parameters(), lr=1e-2)
+        outputs = {name: _captured(captures[name], name) for name in names}
+        optimizer = torch.optim.Adam(head.parameters(), lr=lr)
         for _ in range(epochs):
             order = torch.randperm(len(X), generator=context.generator)
             for start in range(0, len(X), size):
@@ -302,9 +441,8 @@ class DELTA(BaseEstimator):
         weights = {}
         for name in names:
             layer = context.reference.get_submodule(name)
-            n_channels = _per_channel_squared_distance(
-                captures[name].output, captures[name].output
-            ).shape[1]
+            output = outputs[name]
+            n_channels = output.shape[_channel_axis(output)]
             increases = np.empty(n_channels)
             for channel in range(n_channels):
                 handle = layer.register_forward_hook(_zero_channel(channel))
@@ -314,20 +452,31 @@ class DELTA(BaseEstimator):
                     handle.remove()
             spread = increases.std()
             z = (increases - increases.mean()) / spread if spread > 0 else 0 * increases
-            scores = torch.as_tensor(z / temperature, dtype=X.dtype)
-            weights[name] = (n_channels * torch.softmax(scores, dim=0)).to(X.device)
+            # the weights multiply the layer's (floating) output, not the input
+            dtype = (
+                output.dtype if output.is_floating_point()
+                else torch.get_default_dtype()
+            )
+            scores = torch.as_tensor(z / temperature, dtype=dtype,
+                                     device=output.device)
+            weights[name] = n_channels * torch.softmax(scores, dim=0)
+        for capture in captures.values():
+            capture.output = None  # free the pre-pass activations
         return weights
 
 
 def _zero_channel(channel):
+    """A forward hook zeroing one channel of a layer's (first) output."""
+
     def hook(_module, _inputs, output):
-        tensor = output[0] if isinstance(output, tuple | list) else output
-        mask = torch.ones(tensor.shape[_channel_axis(tensor)], dtype=tensor.dtype)
+        tensor = first_tensor(output)
+        axis = _channel_axis(tensor)
+        mask = torch.ones(tensor.shape[axis], dtype=tensor.dtype, device=tensor.device)
         mask[channel] = 0
         shape = [1] * tensor.ndim
-        shape[_channel_axis(tensor)] = -1
-        zeroed = tensor * mask.to(tensor.device).reshape(shape)
-        if isinstance(output, tuple | list):
+        shape[axis] = -1
+        zeroed = tensor * mask.reshape(shape)
+        if isinstance(output, tuple | list) and output:
             return type(output)([zeroed, *output[1:]])
         return zeroed
 
@@ -373,6 +522,30 @@ class BatchSpectralShrinkage(BaseEstimator):
         self.normalize = normalize
 
     def bind(self, context):
+        """Bind to one fit: the penalty of each mini-batch's features.
+
+        Parameters
+        ----------
+        context : FitContext
+            Only ``context.network.head_in_features`` (the feature
+            dimension) is read.
+
+        Returns
+        -------
+        bound : BoundRegularizer
+            ``penalty(x, features)`` is ``eta`` times
+            :func:`~sktransfer._kernels.spectral_shrinkage_penalty` of the
+            ``(batch, d)`` ``features``: a 0-d tensor on their graph. A batch
+            of at most ``k`` rows gives an exact zero, still attached to the
+            graph (so it backpropagates a zero gradient). No hooks.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``eta`` is not a finite real ``>= 0``, ``k`` is not an int
+            ``>= 1``, or ``k`` is not smaller than the feature dimension
+            (checked here, before any training).
+        """
         eta = check_real(self.eta, "BatchSpectralShrinkage eta", minimum=0.0)
         k = check_int(self.k, "BatchSpectralShrinkage k", 1)
         n_features = context.network.head_in_features
@@ -384,8 +557,6 @@ class BatchSpectralShrinkage(BaseEstimator):
         normalize = bool(self.normalize)
 
         def penalty(_x, features):
-            if features.shape[0] <= k:
-                return 0.0
             return eta * spectral_shrinkage_penalty(features, k, normalize=normalize)
 
         return BoundRegularizer(penalty)

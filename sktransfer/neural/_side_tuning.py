@@ -21,7 +21,7 @@ from torch import nn
 
 from ._base import FineTuningClassifier, FineTuningRegressor, _TorchEstimator
 from ._memory import count_trainable_parameters
-from ._modules import _as_tensor, get_submodule, pool_features
+from ._modules import _as_tensor, freeze, get_submodule, pool_features
 
 __all__ = ["LadderSideTuningClassifier", "LadderSideTuningRegressor"]
 
@@ -102,9 +102,8 @@ class LadderSideNetwork(nn.Module):
     Parameters
     ----------
     backbone : torch.nn.Module
-        Frozen here: its parameters stop requiring gradients (any gradient
-        they carry is dropped) and it stays in eval mode whatever mode the
-        network is put in.
+        Frozen here: its parameters stop requiring gradients and it stays
+        in eval mode whatever mode the network is put in.
     ladder_layers : list of str
         Names of the tapped sub-modules, in forward order.
     downs : torch.nn.ModuleList
@@ -135,10 +134,7 @@ class LadderSideNetwork(nn.Module):
         self.head = head
         self.gate_temperature = float(gate_temperature)
         self.gate_logits = nn.Parameter(torch.zeros(len(blocks)))
-        for parameter in backbone.parameters():
-            parameter.requires_grad_(False)
-            parameter.grad = None  # a stale gradient copied with the module
-        backbone.eval()
+        freeze(backbone).eval()
 
     @property
     def head_in_features(self):
@@ -520,8 +516,7 @@ class _LadderSideTuning:
                 )
 
     def _build_network(self, backbone, x_sample, n_outputs):
-        backbone.requires_grad_(False)
-        backbone.eval()
+        freeze(backbone).eval()
         names = self._ladder_names(backbone)
         layers = [get_submodule(backbone, n, argument="ladder_layers") for n in names]
         taps = self._probe(backbone, names, layers, x_sample)

@@ -24,12 +24,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ._base import FineTuningClassifier
+from ._base import INFERENCE_BATCH, FineTuningClassifier
+from ._modules import cpu_state
 
 __all__ = ["SnapshotEnsembleClassifier"]
-
-# Rows per forward pass at prediction and BatchNorm-refresh time.
-_INFERENCE_BATCH = 1024
 
 
 def _cosine_lr(epoch, *, peak, length):
@@ -37,30 +35,37 @@ def _cosine_lr(epoch, *, peak, length):
     return peak * 0.5 * (1.0 + math.cos(math.pi * epoch / length))
 
 
-def _cpu_state(network):
-    """A detached CPU copy of ``network``'s state dict."""
-    return {
-        name: tensor.detach().to("cpu", copy=True)
-        for name, tensor in network.state_dict().items()
-    }
-
-
 def _uniform_soup(states):
-    """The entry-wise mean of state dicts (integer buffers come from the first)."""
+    """The entry-wise mean of state dicts.
+
+    Integer buffers, and entries equal in every state (a frozen backbone),
+    are taken from the first state exactly.
+    """
     soup = {}
     for name, first in states[0].items():
-        if torch.is_floating_point(first) or torch.is_complex(first):
+        floating = torch.is_floating_point(first) or torch.is_complex(first)
+        if floating and any(not torch.equal(s[name], first) for s in states[1:]):
             soup[name] = torch.stack([state[name] for state in states]).mean(dim=0)
-        else:  # e.g. BatchNorm's num_batches_tracked
+        else:  # e.g. BatchNorm's num_batches_tracked, or a frozen weight
             soup[name] = first.clone()
     return soup
 
 
-def _tracking_batchnorms(network):
+def _refreshable_batchnorms(network):
+    """The BatchNorm layers of ``network`` whose statistics a soup recomputes.
+
+    Those that track running statistics, except inside a frozen backbone
+    (``linear_probe=True``): it always runs in eval mode, so its statistics
+    are the pretrained ones, shared by every member.
+    """
+    frozen = set()
+    if getattr(network, "freeze_backbone", False):
+        frozen = {id(m) for m in network.backbone.modules()}
     return [
         module
         for module in network.modules()
         if isinstance(module, _BatchNorm) and module.track_running_stats
+        and id(module) not in frozen
     ]
 
 
@@ -192,8 +197,10 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
         The members' state dicts (CPU tensors), θ₁ first, one per cycle.
     soup_ : dict
         The uniform soup: the entry-wise mean of ``members_`` (integer
-        buffers taken from θ₁), with its BatchNorm running statistics
-        recomputed on the training rows (see :meth:`refresh_batchnorm`).
+        buffers, and entries all members share, taken from θ₁), with its
+        BatchNorm running statistics recomputed on the training rows (see
+        :meth:`refresh_batchnorm`; with ``linear_probe=True`` the frozen
+        backbone keeps its pretrained statistics).
     member_distances_ : ndarray of shape (n_cycles,)
         :math:`\lVert\theta_i - \theta_1\rVert_2`, the Euclidean distance of
         each member to the first model over all the network's parameters
@@ -333,7 +340,6 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
         self : SnapshotEnsembleClassifier
             The fitted estimator.
         """
-        self._validate_params()
         if self.early_stopping:
             raise ValueError(
                 "early_stopping=True is not supported by "
@@ -342,7 +348,7 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
                 "early_stopping=False and choose n_cycles, cycle_lr and "
                 "cycle_epochs on held-out data instead."
             )
-        self._fit(X, y)
+        super().fit(X, y)
         # The regularisers' hooks are gone now: summarise with clean networks.
         X_t = self._input_tensor(X)
         self.network_.load_state_dict(self.members_[0])
@@ -382,7 +388,7 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
                 record["cycle_epoch"] = record["epoch"]
                 record["epoch"] = start + offset + 1
                 record["cycle"] = cycle + 1
-            members.append(_cpu_state(network))
+            members.append(cpu_state(network))
         self.members_ = members
         self.n_iter_ = len(self.history_)
 
@@ -390,17 +396,7 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
 
     def _log_proba_of(self, state, X_t):
         """Log-softmax (float64, CPU) of the network with weights ``state``."""
-        network = self.network_
-        device = next(network.parameters()).device
-        state = {name: tensor.to(device) for name, tensor in state.items()}
-        network.eval()
-        parts = []
-        with torch.no_grad():
-            for begin in range(0, len(X_t), _INFERENCE_BATCH):
-                xb = X_t[begin : begin + _INFERENCE_BATCH]
-                logits = torch.func.functional_call(network, state, (xb,))[0]
-                parts.append(torch.log_softmax(logits.double(), dim=1).cpu())
-        return torch.cat(parts)
+        return torch.log_softmax(self._batched_outputs(X_t, state), dim=1)
 
     def _combined_log_proba(self, X):
         X_t = self._input_tensor(X)
@@ -433,7 +429,7 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
         """``state`` with BatchNorm running statistics recomputed on ``X_t``."""
         network = copy.deepcopy(self.network_)
         network.load_state_dict(state)
-        norms = _tracking_batchnorms(network)
+        norms = _refreshable_batchnorms(network)
         if not norms:
             return state
         n_rows = len(X_t)
@@ -449,7 +445,7 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
         for norm in norms:
             norm.reset_running_stats()
             norm.train()
-        n_batches = -(-n_rows // _INFERENCE_BATCH)
+        n_batches = -(-n_rows // INFERENCE_BATCH)
         seen = 0
         with torch.no_grad():
             for rows in np.array_split(np.arange(n_rows), n_batches):
@@ -457,7 +453,7 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
                     norm.momentum = len(rows) / (seen + len(rows))
                 network(X_t[torch.as_tensor(rows, device=X_t.device)])
                 seen += len(rows)
-        return _cpu_state(network)
+        return cpu_state(network)
 
     # -- public methods ------------------------------------------------------
 
@@ -473,14 +469,15 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
         unbiased variance of the layer's inputs). ``fit`` does this on the
         training rows. The members keep their own statistics. With
         ``linear_probe=True`` the frozen backbone stays in eval mode and its
-        statistics are kept (all members share them). A network without
-        BatchNorm is left unchanged.
+        BatchNorm layers keep the pretrained statistics (all members share
+        them); only BatchNorm layers outside it are recomputed. A network
+        without such layers is left unchanged.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Inputs to take the statistics from (at least 2 rows when the
-            network has BatchNorm layers).
+            soup has BatchNorm layers to recompute).
 
         Returns
         -------
@@ -512,6 +509,31 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
             ``i``; symmetric with a zero diagonal.
         """
         return self._disagreement(self._input_tensor(X))
+
+    def predict_proba_members(self, X):
+        """Predict class probabilities with each member separately.
+
+        Whatever ``combine`` is, every member θ_i predicts on its own (the
+        softmax of its head's outputs); with ``combine="ensemble"``,
+        :meth:`predict_proba` is the mean over the members. Useful to compare
+        the members' own accuracies with the ensemble's and the soup's.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_cycles, n_samples, n_classes)
+            Entry ``[i]`` holds the probabilities of member ``i`` (θ₁ first,
+            in the order of ``members_``), classes in the order of
+            ``classes_``.
+        """
+        X_t = self._input_tensor(X)
+        return np.stack(
+            [torch.exp(self._log_proba_of(s, X_t)).numpy() for s in self.members_]
+        )
 
     def predict_proba(self, X):
         """Predict class probabilities with the ensemble or the soup.
