@@ -690,7 +690,8 @@ def section_cvxpy(cfg, targets):
     n, p, k = cfg["cvxpy"]
     print(f"(ii) vs cvxpy (CLARABEL, tightened: gap_abs = gap_rel = feas = 1e-12, "
           f"max_threads = 1) on a dense {n}x{p} problem;\n"
-          f"     sktransfer at tol = 1e-9. Objectives P are evaluated by the "
+          f"     sktransfer at tol = 1e-8 (relative duality gap). Objectives P "
+          f"are evaluated by the "
           f"benchmark for both solutions.\n     cvxpy time = problem construction + "
           f"solve(); 'clarabel only' is the solver's own reported solve time\n"
           f"     (one solve when the first takes over 5 s, else the median of 3 "
@@ -743,10 +744,12 @@ def section_cvxpy(cfg, targets):
                             False))
             targets.append((f"cvxpy {label}: sktransfer >= 500x faster", "n/a", False))
             continue
-        # A relative duality gap of 1e-9 bounds sktransfer's objective error
-        # by 1e-9 relative: the loosest setting that meets the 1e-8 target
-        # with a margin.
-        tol_sk = 1e-9
+        # The loosest setting that guarantees the 1e-8 target, as in the
+        # other sections: a relative duality gap G/P_sk <= 1e-8 bounds
+        # P_sk - P* <= 1e-8 P_sk, and P_cvx >= P*, so P_sk - P_cvx <= 1e-8 P_sk;
+        # the other side, P_cvx - P_sk <= P_cvx - P*, is cvxpy's own error
+        # (gap 1e-12). The measured |dP|/P_cvx is checked below all the same.
+        tol_sk = 1e-8
         sktransfer_fit(X, y, lam, tol_sk, 0.5, src)  # warm-up
         t_sk, _, b_sk = median_time(lambda: sktransfer_fit(X, y, lam, tol_sk, 0.5, src),
                                     cfg["repeats"])
@@ -759,7 +762,7 @@ def section_cvxpy(cfg, targets):
         rows.append([label, "cvxpy/CLARABEL", status, fmt_time(t_cvx),
                      fmt_time(t_clarabel), fmt_float(gap_cvx, ".1e"),
                      f"{P_cvx:.15g}", "", ""])
-        rows.append([label, SK_NAME, "tol=1e-9", fmt_time(t_sk), "",
+        rows.append([label, SK_NAME, f"tol={tol_sk:g}", fmt_time(t_sk), "",
                      fmt_float(gap_sk, ".1e"), f"{P_sk:.15g}", f"{rel:.1e}",
                      f"{speedup:.0f}x ({t_clarabel / t_sk:.0f}x)"])
         if HAVE_ESTIMATOR:  # info: the solver without the estimator layer
@@ -768,7 +771,7 @@ def section_cvxpy(cfg, targets):
             run_bare()
             t_bare, _, b_bare = median_time(run_bare, cfg["repeats"])
             gap_bare = duality_gap(X, y, b_bare, pen, fit_intercept=False)
-            rows.append([label, "sktransfer WorkingSetCD (info)", "tol=1e-9",
+            rows.append([label, "sktransfer WorkingSetCD (info)", f"tol={tol_sk:g}",
                          fmt_time(t_bare), "",
                          fmt_float(gap_bare, ".1e"),
                          f"{_transfer_objective(X, y, b_bare, lam, 0.5, src):.15g}", "",

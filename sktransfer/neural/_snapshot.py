@@ -398,7 +398,16 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
         """Log-softmax (float64, CPU) of the network with weights ``state``."""
         return torch.log_softmax(self._batched_outputs(X_t, state), dim=1)
 
-    def _combined_log_proba(self, X):
+    def _outputs(self, X):
+        r"""Log-probabilities of the ensemble or the soup, as the head outputs.
+
+        Log-probabilities are logits whose softmax is the probabilities, so
+        the classifier's ``predict``, ``predict_proba`` and
+        ``predict_log_proba`` apply unchanged: with ``combine="ensemble"``
+        the mean of the members' softmax probabilities (its logarithm
+        computed stably as a log-sum-exp minus :math:`\log K`), with
+        ``combine="soup"`` the softmax of the soup.
+        """
         X_t = self._input_tensor(X)
         if self.combine == "soup":
             return self._log_proba_of(self.soup_, X_t).numpy()
@@ -534,56 +543,3 @@ class SnapshotEnsembleClassifier(FineTuningClassifier):
         return np.stack(
             [torch.exp(self._log_proba_of(s, X_t)).numpy() for s in self.members_]
         )
-
-    def predict_proba(self, X):
-        """Predict class probabilities with the ensemble or the soup.
-
-        With ``combine="ensemble"``, the mean of the members' softmax
-        probabilities; with ``combine="soup"``, the softmax of the soup.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs to classify.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities of the classes in the order of ``classes_``.
-        """
-        proba = np.exp(self._combined_log_proba(X))
-        return proba / proba.sum(axis=1, keepdims=True)
-
-    def predict_log_proba(self, X):
-        r"""Predict the logarithms of :meth:`predict_proba`.
-
-        The ensemble's are computed stably, as the log-sum-exp of the
-        members' log-softmax outputs minus :math:`\log K`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs to classify.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities of the classes in the order of ``classes_``.
-        """
-        return self._combined_log_proba(X)
-
-    def predict(self, X):
-        """Predict the most probable class under :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs to classify.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            Predicted class labels.
-        """
-        log_proba = self._combined_log_proba(X)
-        return self.classes_[np.argmax(log_proba, axis=1)]
