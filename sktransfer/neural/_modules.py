@@ -142,16 +142,57 @@ def pool_features(features):
     return features.flatten(1)
 
 
-class _FeaturesReady(Exception):
-    """Raised by the feature hook to stop the forward pass early."""
-
-    def __init__(self, output):
-        super().__init__()
-        self.output = output
+class _ForwardDone(Exception):
+    """Raised by a capture hook to end a forward pass: nothing left to capture."""
 
 
-def _stop_with_output(_module, _inputs, output):
-    raise _FeaturesReady(output)
+def run_captured(module, layers, x, *, stop=True):
+    """Run ``module(x)`` and capture what the sub-modules ``layers`` produce.
+
+    The one mechanism behind feature layers, Ladder Side-Tuning's taps and
+    DELTA's reference feature maps: forward hooks record each layer's output
+    (of its last call, as returned, tuples included) and, with ``stop``, end
+    the forward pass as soon as every layer has produced one, so the layers
+    after them (e.g. an old head) do not run.
+
+    Returns
+    -------
+    outputs : list
+        Each layer's output, ``None`` for a layer that did not run.
+    order : list of int
+        The indices of ``layers`` in the order their outputs came.
+    first_input : torch.Tensor or None
+        The first tensor argument of ``layers[0]``'s first call.
+    """
+    outputs, order, first_input = [None] * len(layers), [], []
+
+    def record_input(_module, args, kwargs):
+        if not first_input:
+            first_input.extend(
+                a for a in (*args, *kwargs.values()) if torch.is_tensor(a)
+            )
+
+    def record_output(index):
+        def hook(_module, _inputs, output):
+            outputs[index] = output
+            order.append(index)
+            if stop and all(o is not None for o in outputs):
+                raise _ForwardDone
+
+        return hook
+
+    handles = [layers[0].register_forward_pre_hook(record_input, with_kwargs=True)]
+    handles += [
+        layer.register_forward_hook(record_output(i)) for i, layer in enumerate(layers)
+    ]
+    try:
+        module(x)
+    except _ForwardDone:
+        pass
+    finally:
+        for handle in handles:
+            handle.remove()
+    return outputs, order, (first_input[0] if first_input else None)
 
 
 def _as_tensor(output, name):
@@ -211,18 +252,15 @@ class FeatureNetwork(nn.Module):
             return pool_features(_as_tensor(self.backbone(x), "module"))
         if callable(layer):
             return pool_features(_as_tensor(layer(self.backbone, x), "feature_layer"))
-        handle = self.backbone.get_submodule(layer).register_forward_hook(
-            _stop_with_output
+        (output,), _, _ = run_captured(
+            self.backbone, [self.backbone.get_submodule(layer)], x
         )
-        try:
-            self.backbone(x)
-        except _FeaturesReady as ready:
-            return pool_features(_as_tensor(ready.output, "feature_layer"))
-        finally:
-            handle.remove()
-        raise ValueError(
-            f"feature_layer={layer!r} was not called in the module's forward pass."
-        )
+        if output is None:
+            raise ValueError(
+                f"feature_layer={layer!r} was not called in the module's forward "
+                "pass."
+            )
+        return pool_features(_as_tensor(output, "feature_layer"))
 
     def forward(self, x):
         features = self.features(x)

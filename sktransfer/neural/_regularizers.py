@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator
 
 from .._kernels._spectral import spectral_shrinkage_penalty
 from ..utils._validation import check_int, check_real
-from ._modules import first_tensor, get_submodule
+from ._modules import first_tensor, get_submodule, run_captured
 
 
 @dataclass
@@ -164,69 +164,35 @@ def _per_channel_squared_distance(output, reference):
     return squared.reshape(squared.shape[0], squared.shape[1], -1).sum(dim=2)
 
 
-class _ReferenceDone(Exception):
-    """Raised by a capture hook to stop the reference forward pass early."""
-
-
 class _Capture:
-    """A forward hook storing a layer's output (the first tensor of a tuple).
+    """A forward hook storing a layer's output (the first tensor of a tuple)."""
 
-    With a ``group``, the hook also stops the forward pass (by raising
-    :class:`_ReferenceDone`) once the group is armed and each of its
-    captures holds an output.
-    """
-
-    def __init__(self, group=None):
+    def __init__(self):
         self.output = None
-        self.group = group
 
     def __call__(self, _module, _inputs, output):
         self.output = first_tensor(output)
-        if self.group is not None and self.group.armed and self.group.full():
-            raise _ReferenceDone
 
 
-class _CaptureGroup:
-    """The captures of one network; runs it only as far as they need."""
+def _reference_outputs(reference, layers, x):
+    """The outputs of ``layers`` of the frozen reference on ``x``.
 
-    def __init__(self):
-        self.captures = {}
-        self.armed = False
-
-    def add(self, name):
-        self.captures[name] = capture = _Capture(self)
-        return capture
-
-    def full(self):
-        return all(c.output is not None for c in self.captures.values())
-
-    def run(self, module, x):
-        """Run ``module(x)`` without autograd, stopping once all are captured.
-
-        Layers run in the order of the forward pass, not that of the
-        captures, so the stop comes after whichever captured layer runs
-        last; the layers after it (e.g. an old head) do not run.
-        """
-        for capture in self.captures.values():
-            capture.output = None
-        self.armed = True
-        try:
-            with torch.no_grad():
-                module(x)
-        except _ReferenceDone:
-            pass
-        finally:
-            self.armed = False
+    No autograd, and the forward pass stops once every layer has run (the
+    layers after them, e.g. an old head, do not).
+    """
+    with torch.no_grad():
+        outputs, _, _ = run_captured(reference, layers, x)
+    return [None if o is None else first_tensor(o) for o in outputs]
 
 
-def _captured(capture, name):
-    """The output ``capture`` holds, or the error of a DELTA layer not run."""
-    if capture.output is None:
+def _captured(output, name):
+    """A DELTA layer's captured ``output``, or the error of a layer not run."""
+    if output is None:
         raise ValueError(
             f"DELTA layer {name!r} did not run in the forward pass; "
             "DELTA layers must run at or before feature_layer."
         )
-    return capture.output
+    return output
 
 
 class DELTA(BaseEstimator):
@@ -324,8 +290,9 @@ class DELTA(BaseEstimator):
     def bind(self, context):
         """Bind to one fit: hooks on the DELTA layers and the batch penalty.
 
-        Forward hooks on each layer of ``layers``, in the trained backbone
-        and in ``context.reference``, capture their outputs; with
+        Forward hooks on each layer of ``layers`` of the trained backbone
+        capture their outputs; each batch runs ``context.reference`` (without
+        autograd, only as far as the last DELTA layer) for its outputs; with
         ``channel_attention=True`` the channel weights are computed first
         (the pre-pass, on the training data of ``context``).
 
@@ -356,18 +323,19 @@ class DELTA(BaseEstimator):
         alpha = check_real(self.alpha, "DELTA alpha", minimum=0.0)
         beta = check_real(self.beta, "DELTA beta", minimum=0.0)
         names = self._layer_names()
-        live, reference, handles = _CaptureGroup(), _CaptureGroup(), []
+        live, handles = {}, []
+        reference_layers = [
+            get_submodule(context.reference, name, argument="DELTA layers")
+            for name in names
+        ]
         try:
             for name in names:
-                for network, group in (
-                    (context.network.backbone, live),
-                    (context.reference, reference),
-                ):
-                    module = get_submodule(network, name, argument="DELTA layers")
-                    capture = group.add(name)
-                    handles.append(module.register_forward_hook(capture))
+                module = get_submodule(context.network.backbone, name,
+                                       argument="DELTA layers")
+                live[name] = _Capture()
+                handles.append(module.register_forward_hook(live[name]))
             weights = (
-                self._attention(context, names, reference.captures)
+                self._attention(context, names, reference_layers)
                 if self.channel_attention
                 else dict.fromkeys(names)
             )
@@ -383,25 +351,22 @@ class DELTA(BaseEstimator):
         }
 
         def penalty(x, _features):
-            outputs = {
-                name: _captured(live.captures[name], name) for name in names
-            }
-            reference.run(context.reference, x)
+            outputs = {name: _captured(live[name].output, name) for name in names}
+            references = _reference_outputs(context.reference, reference_layers, x)
             total = 0.0
-            for name in names:
+            for name, reference in zip(names, references):
                 distance = _per_channel_squared_distance(
-                    outputs[name], _captured(reference.captures[name], name)
+                    outputs[name], _captured(reference, name)
                 )
                 if weights[name] is not None:
                     distance = distance * weights[name]
                 total = total + distance.sum(dim=1).mean()
-                live.captures[name].output = None
-                reference.captures[name].output = None
+                live[name].output = None
             return alpha * total + _head_l2(context.network, beta)
 
         return BoundRegularizer(penalty, handles, state)
 
-    def _attention(self, context, names, captures):
+    def _attention(self, context, names, reference_layers):
         """Channel weights from the loss increase of zeroing each channel."""
         epochs = check_int(self.attention_epochs, "DELTA attention_epochs", 0)
         n_batches = check_int(self.attention_batches, "DELTA attention_batches", 1)
@@ -417,7 +382,11 @@ class DELTA(BaseEstimator):
             features = torch.cat(
                 [network.features(X[i : i + size]) for i in range(0, len(X), size)]
             )
-        outputs = {name: _captured(captures[name], name) for name in names}
+        outputs = {
+            name: _captured(output, name)
+            for name, output in zip(names, _reference_outputs(
+                context.reference, reference_layers, X[:size]))
+        }
         optimizer = torch.optim.Adam(head.parameters(), lr=lr)
         for _ in range(epochs):
             order = torch.randperm(len(X), generator=context.generator)
@@ -460,8 +429,6 @@ class DELTA(BaseEstimator):
             scores = torch.as_tensor(z / temperature, dtype=dtype,
                                      device=output.device)
             weights[name] = n_channels * torch.softmax(scores, dim=0)
-        for capture in captures.values():
-            capture.output = None  # free the pre-pass activations
         return weights
 
 

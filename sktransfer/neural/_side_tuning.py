@@ -21,7 +21,13 @@ from torch import nn
 
 from ._base import FineTuningClassifier, FineTuningRegressor, _TorchEstimator
 from ._memory import count_trainable_parameters
-from ._modules import _as_tensor, freeze, get_submodule, pool_features
+from ._modules import (
+    _as_tensor,
+    freeze,
+    get_submodule,
+    pool_features,
+    run_captured,
+)
 
 __all__ = ["LadderSideTuningClassifier", "LadderSideTuningRegressor"]
 
@@ -36,51 +42,6 @@ def _side_width(width, reduction):
 def _parameter_free(module):
     return (next(module.parameters(), None) is None
             and next(module.buffers(), None) is None)
-
-
-class _StopForward(Exception):
-    """Raised by the last ladder hook: the backbone's remaining layers are skipped."""
-
-
-def _run_taps(backbone, layers, x, *, stop):
-    """Run ``backbone(x)`` and capture the ladder activations.
-
-    Returns ``(h_0, [h_1, ..., h_N], order)``: the input of the first ladder
-    layer, each ladder layer's output (its last call) and the indices of the
-    ladder layers in the order their outputs were produced. With ``stop``,
-    the forward pass ends as soon as the last ladder layer has run.
-    """
-    inputs, outputs, order = [], [None] * len(layers), []
-
-    def capture_input(_module, args, kwargs):
-        if not inputs:
-            tensors = [a for a in (*args, *kwargs.values()) if torch.is_tensor(a)]
-            if tensors:
-                inputs.append(tensors[0])
-
-    def capture_output(index):
-        last = index == len(layers) - 1
-
-        def hook(_module, _inputs, output):
-            outputs[index] = output
-            order.append(index)
-            if stop and last:
-                raise _StopForward
-
-        return hook
-
-    handles = [layers[0].register_forward_pre_hook(capture_input, with_kwargs=True)]
-    handles += [
-        layer.register_forward_hook(capture_output(i)) for i, layer in enumerate(layers)
-    ]
-    try:
-        backbone(x)
-    except _StopForward:
-        pass
-    finally:
-        for handle in handles:
-            handle.remove()
-    return (inputs[0] if inputs else None), outputs, order
 
 
 class LadderSideNetwork(nn.Module):
@@ -150,7 +111,7 @@ class LadderSideNetwork(nn.Module):
         self.backbone.eval()
         layers = [self.backbone.get_submodule(n) for n in self.ladder_layers]
         with torch.no_grad():
-            h0, outputs, _ = _run_taps(self.backbone, layers, x, stop=True)
+            outputs, _, h0 = run_captured(self.backbone, layers, x)
         return [h0] + [_as_tensor(h, "a ladder layer") for h in outputs]
 
     def forward(self, x):
@@ -466,7 +427,7 @@ class _LadderSideTuning:
     def _probe(self, backbone, names, layers, x_sample):
         """Activations of the taps on a sample; checks calls and shapes."""
         with torch.no_grad():
-            h0, outputs, order = _run_taps(backbone, layers, x_sample, stop=False)
+            outputs, order, h0 = run_captured(backbone, layers, x_sample, stop=False)
         for i, name in enumerate(names):
             calls = order.count(i)
             if calls != 1:
